@@ -1,0 +1,58 @@
+import { existsSync, mkdirSync, readFileSync, readdirSync, renameSync, rmSync, writeFileSync } from "node:fs";
+import { dirname, join } from "node:path";
+import type { RenderedFile } from "../emit/emit.ts";
+
+/** Files in a module folder that belong to Terraform runs, not to pipegen, and must survive a rebuild. */
+const FOREIGN = [/^\.terraform(\/|$)/, /^\.terraform\.lock\.hcl$/, /\.tfstate(\.backup)?$/, /^tfplan/];
+
+/** Lists a module folder's files (relative, posix), without Terraform's working files. */
+export function listModuleFiles(dir: string): string[] {
+  if (!existsSync(dir)) return [];
+  return readdirSync(dir, { recursive: true, withFileTypes: true })
+    .filter((d) => d.isFile())
+    .map((d) => join(d.parentPath, d.name).slice(dir.length + 1).split("\\").join("/"))
+    .filter((p) => !FOREIGN.some((r) => r.test(p)))
+    .sort();
+}
+
+/** What differs between the files build would write and the module folder: changed, missing and extra paths. */
+export function staleFiles(dir: string, files: RenderedFile[]): { changed: string[]; missing: string[]; extra: string[] } {
+  const want = new Map(files.map((f) => [f.path, f.data]));
+  const have = listModuleFiles(dir);
+  const changed: string[] = [];
+  const missing: string[] = [];
+  for (const [p, data] of want) {
+    const full = join(dir, p);
+    if (!existsSync(full)) missing.push(p);
+    else if (!readFileSync(full).equals(data)) changed.push(p);
+  }
+  const extra = have.filter((p) => !want.has(p));
+  return { changed: changed.sort(), missing: missing.sort(), extra };
+}
+
+/**
+ * Writes a module folder: unchanged files are left alone (by content), changed ones are replaced
+ * atomically (temp file + rename) and files pipegen no longer generates are removed.
+ */
+export function writeModule(dir: string, files: RenderedFile[]): { written: string[]; removed: string[] } {
+  const { changed, missing, extra } = staleFiles(dir, files);
+  const byPath = new Map(files.map((f) => [f.path, f.data]));
+  const written = [...changed, ...missing].sort();
+  for (const p of written) {
+    const full = join(dir, p);
+    mkdirSync(dirname(full), { recursive: true });
+    const tmp = `${full}.pipegen-tmp`;
+    writeFileSync(tmp, byPath.get(p)!);
+    renameSync(tmp, full);
+  }
+  for (const p of extra) rmSync(join(dir, p));
+  return { written, removed: extra };
+}
+
+/** Writes a file only if it does not exist yet (user code stubs). */
+export function writeIfMissing(path: string, content: string): boolean {
+  if (existsSync(path)) return false;
+  mkdirSync(dirname(path), { recursive: true });
+  writeFileSync(path, content, { flag: "wx" });
+  return true;
+}

@@ -1,0 +1,86 @@
+import { createHash } from "node:crypto";
+import { readFileSync, readdirSync } from "node:fs";
+import { dirname, join, relative, resolve } from "node:path";
+import { fileURLToPath } from "node:url";
+import type { Plugin } from "esbuild";
+import { RUNTIME_MODULE } from "../plan/handlers.ts";
+
+/** The pipegen package root: esbuild runs relative to it so bundles never contain absolute paths. */
+export const PACKAGE_ROOT = resolve(dirname(fileURLToPath(import.meta.url)), "../..");
+const RUNTIME_DIR = join(PACKAGE_ROOT, "src/runtime");
+const RUNTIME_ENTRY = join(RUNTIME_DIR, "index.ts");
+
+let runtimeHash: string | undefined;
+
+/** Hash of every runtime source file (plus the esbuild version), computed once per process. */
+function runtimeDigest(esbuildVersion: string): string {
+  if (!runtimeHash) {
+    const h = createHash("sha256").update(`esbuild ${esbuildVersion}\n`);
+    for (const f of readdirSync(RUNTIME_DIR, { recursive: true }).map(String).filter((f) => f.endsWith(".ts")).sort()) {
+      h.update(f).update("\0").update(readFileSync(join(RUNTIME_DIR, f))).update("\0");
+    }
+    runtimeHash = h.digest("hex");
+  }
+  return runtimeHash;
+}
+
+export interface BundleInput {
+  id: string;
+  source: string;
+  /** Folder the handler source will live in, to resolve its relative imports of user code. */
+  resolveDir: string;
+  /** Absolute paths of user code it imports, hashed as inputs. */
+  userFiles: string[];
+}
+
+/** The hash that names a bundle's inputs; equal hashes mean an identical bundle. */
+export function bundleKey(input: BundleInput, esbuildVersion: string): string {
+  const h = createHash("sha256").update(runtimeDigest(esbuildVersion)).update(input.source);
+  for (const f of [...input.userFiles].sort()) h.update("\0").update(relative(PACKAGE_ROOT, f)).update("\0").update(readFileSync(f));
+  return h.digest("hex");
+}
+
+/** Bundles handlers with esbuild in one call (in-memory entry points; nothing touches the disk). */
+export async function bundle(inputs: BundleInput[]): Promise<Map<string, Buffer>> {
+  const esbuild = await import("esbuild");
+  const byId = new Map(inputs.map((i) => [i.id, i]));
+  const plugin: Plugin = {
+    name: "pipegen-handlers",
+    setup(b) {
+      b.onResolve({ filter: /^pipegen-handler:/ }, (a) => ({ path: a.path.slice("pipegen-handler:".length), namespace: "pipegen-handler" }));
+      b.onLoad({ filter: /.*/, namespace: "pipegen-handler" }, (a) => {
+        const i = byId.get(a.path)!;
+        return { contents: i.source, loader: "ts", resolveDir: i.resolveDir };
+      });
+      b.onResolve({ filter: new RegExp(`^${RUNTIME_MODULE.replace("/", "\\/")}$`) }, () => ({ path: RUNTIME_ENTRY }));
+    },
+  };
+  const result = await esbuild.build({
+    entryPoints: Object.fromEntries(inputs.map((i) => [i.id, `pipegen-handler:${i.id}`])),
+    bundle: true,
+    write: false,
+    outdir: "out",
+    outExtension: { ".js": ".mjs" },
+    format: "esm",
+    platform: "node",
+    target: "node22",
+    // The Lambda Node.js runtime ships AWS SDK v3; bundling it would add megabytes per function.
+    external: ["@aws-sdk/*"],
+    legalComments: "none",
+    charset: "utf8",
+    absWorkingDir: PACKAGE_ROOT,
+    logLevel: "silent",
+    plugins: [plugin],
+  });
+  const out = new Map<string, Buffer>();
+  for (const f of result.outputFiles) {
+    const id = f.path.split(/[\\/]/).pop()!.replace(/\.mjs$/, "");
+    out.set(id, Buffer.from(f.contents));
+  }
+  return out;
+}
+
+/** The esbuild version, part of every bundle key (a new esbuild may emit different bytes). */
+export async function esbuildVersion(): Promise<string> {
+  return (await import("esbuild")).version;
+}

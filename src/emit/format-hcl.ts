@@ -1,0 +1,96 @@
+/**
+ * In-process HCL formatter producing what `terraform fmt` produces for the subset of HCL pipegen
+ * emits (the test suite proves it with `terraform fmt -check`). Loading the hclwrite WASM build would
+ * cost ~300 ms per process, a third of the cold-build budget.
+ *
+ * Rules implemented (from hclwrite's format.go): two-space indent per open bracket; `=` of
+ * consecutive single-line attributes at one nesting level aligned; an attribute whose value spans
+ * lines, a block header, a comment line or a blank line ends an alignment run. Blank-line runs are
+ * collapsed and blank lines right after `{` or before `}` are dropped, so templates can be loose.
+ */
+export function formatHcl(text: string): string {
+  const lines = text.replace(/\r\n/g, "\n").split("\n").map((l) => l.trim());
+  const cleaned: string[] = [];
+  for (const l of lines) {
+    const prev = cleaned[cleaned.length - 1];
+    if (l === "" && (prev === undefined || prev === "" || /[{[(]$/.test(prev))) continue;
+    if (/^[}\])]/.test(l) && prev === "") cleaned.pop();
+    cleaned.push(l);
+  }
+  while (cleaned.length && cleaned[cleaned.length - 1] === "") cleaned.pop();
+
+  // Indentation follows hclwrite's formatIndent: a line with more opening than closing brackets
+  // pushes ONE level (remembering how many brackets it opened), closing lines pop them.
+  const indents: number[] = [];
+  const out: Array<{ indent: number; text: string; key?: string; rest?: string }> = [];
+  for (const l of cleaned) {
+    const net = bracketDelta(l);
+    let indent = indents.length;
+    if (net > 0) indents.push(net);
+    else if (net < 0) {
+      let closed = -net;
+      while (closed > 0 && indents.length) {
+        const top = indents[indents.length - 1]!;
+        if (closed >= top) {
+          closed -= top;
+          indents.pop();
+        } else {
+          indents[indents.length - 1] = top - closed;
+          closed = 0;
+        }
+      }
+      indent = indents.length;
+    }
+    const m = net === 0 ? /^([A-Za-z_][A-Za-z0-9_-]*|"(?:[^"\\]|\\.)*")\s*=\s*(?!=)(.*)$/.exec(l) : null;
+    out.push(m ? { indent, text: l, key: m[1]!, rest: m[2]! } : { indent, text: l });
+  }
+  // Align runs of single-line attributes at the same indent.
+  let i = 0;
+  while (i < out.length) {
+    if (out[i]!.key === undefined) {
+      i++;
+      continue;
+    }
+    let j = i;
+    while (j < out.length && out[j]!.key !== undefined && out[j]!.indent === out[i]!.indent) j++;
+    const width = Math.max(...out.slice(i, j).map((r) => r.key!.length));
+    for (let k = i; k < j; k++) {
+      const r = out[k]!;
+      r.text = `${r.key!.padEnd(width)} = ${r.rest}`;
+    }
+    i = j;
+  }
+  return out.map((r) => (r.text === "" ? "" : "  ".repeat(r.indent) + r.text)).join("\n") + "\n";
+}
+
+/** Net bracket depth change of a line, ignoring brackets inside strings and `#` comments. */
+function bracketDelta(line: string): number {
+  let net = 0;
+  let inStr = false;
+  let interp = 0;
+  for (let i = 0; i < line.length; i++) {
+    const ch = line[i]!;
+    if (inStr && interp === 0) {
+      if (ch === "\\") i++;
+      else if (ch === '"') inStr = false;
+      else if ((ch === "$" || ch === "%") && line[i + 1] === "{") {
+        if (line[i - 1] === ch) continue;
+        interp = 1;
+        i++;
+      }
+      continue;
+    }
+    if (interp > 0) {
+      if (ch === "{") interp++;
+      else if (ch === "}") interp--;
+      continue;
+    }
+    if (ch === '"') inStr = true;
+    else if (ch === "#" || (ch === "/" && line[i + 1] === "/")) break;
+    else if (ch === "{" || ch === "[" || ch === "(") net++;
+    else if (ch === "}" || ch === "]" || ch === ")") {
+      net--;
+    }
+  }
+  return net;
+}

@@ -1,0 +1,130 @@
+import type { RecordType } from "../expr/index.ts";
+import type { Component, PipelineModel } from "../model/types.ts";
+import type { Flow, Kind, Report } from "../kinds/kind.ts";
+import { kindOf } from "../kinds/index.ts";
+import { didYouMean } from "../diagnostics/suggest.ts";
+
+/** The checked component graph: edges, a topological order and the record type leaving each component. */
+export interface PipelineGraph {
+  order: Component[];
+  /** id → ids of the components that consume it. */
+  consumers: ReadonlyMap<string, string[]>;
+  outputType: ReadonlyMap<string, RecordType>;
+  flow: ReadonlyMap<string, Flow>;
+}
+
+type ReportAt = (c: Component) => Report;
+
+/** Checks ids, edges, cycles and record types across the whole pipeline, reporting every problem it finds. */
+export function buildGraph(model: PipelineModel, reportAt: ReportAt): PipelineGraph | undefined {
+  const ids = model.components.map((c) => c.id);
+  const consumers = new Map<string, string[]>(ids.map((id) => [id, []]));
+  let broken = false;
+  for (const c of model.components) {
+    c.inputs.forEach((input, i) => {
+      const up = model.byId.get(input);
+      if (!up) {
+        broken = true;
+        reportAt(c)(`/inputs/${i}`, "PG3001", `unknown component id \`${input}\` in inputs of ${c.category.slice(0, -1)} \`${c.id}\``, didYouMean(input, ids, "known components"));
+        return;
+      }
+      consumers.get(input)!.push(c.id);
+    });
+  }
+  for (const list of consumers.values()) list.sort();
+  const cycle = findCycle(model);
+  if (cycle) {
+    const first = model.byId.get(cycle[0]!)!;
+    reportAt(first)("/inputs", "PG3002", `components form a cycle: ${[...cycle, cycle[0]].join(" → ")}; records would loop forever`, "remove one of the inputs so records flow in one direction");
+    return undefined;
+  }
+  if (broken) return undefined;
+  const order = topoOrder(model);
+  const outputType = new Map<string, RecordType>();
+  const flow = new Map<string, Flow>();
+  for (const c of order) {
+    const kind = kindOf(c);
+    const report = reportAt(c);
+    let input: RecordType | undefined;
+    let inFlow: Flow | undefined;
+    const upId = c.inputs[0];
+    const from = typeof c.config.from === "string" ? c.config.from : undefined;
+    // Serving components read what a sink stored: its input type.
+    if (upId === undefined && from !== undefined) input = outputType.get(from);
+    if (upId !== undefined) {
+      const up = model.byId.get(upId)!;
+      inFlow = flow.get(upId);
+      input = outputType.get(upId);
+      if (!kind.accepts.length || (inFlow && !kind.accepts.includes(inFlow)) || !kindOf(up).produces) {
+        report("/inputs/0", "PG3003", edgeMessage(up, c, kind, inFlow), edgeHint(up, kind));
+        input = undefined;
+      }
+    }
+    const out = kind.check({ component: c, model, input, report });
+    if (out) outputType.set(c.id, out);
+    const produced = kind.produces === "same" ? inFlow : kind.produces;
+    if (produced) flow.set(c.id, produced);
+  }
+  for (const c of model.components) {
+    const kind = kindOf(c);
+    if (kind.produces && consumers.get(c.id)!.length === 0) {
+      reportAt(c)("", "PG3004", `${c.category.slice(0, -1)} \`${c.id}\` is never used: no transform or sink lists it in \`inputs\``, "add it to the `inputs` of a sink, or remove it");
+    }
+  }
+  return { order, consumers, outputType, flow };
+}
+
+function edgeMessage(up: Component, c: Component, kind: Kind, inFlow: Flow | undefined): string {
+  const upKind = kindOf(up);
+  if (!upKind.produces) return `${up.type} \`${up.id}\` cannot be an input: it does not emit records that other components read`;
+  if (!kind.accepts.length) return `${c.type} \`${c.id}\` takes no inputs`;
+  return `${c.type} \`${c.id}\` cannot consume ${inFlow === "window" ? "windowed aggregates" : "a record stream"} from ${up.type} \`${up.id}\``;
+}
+
+function edgeHint(up: Component, kind: Kind): string {
+  if (up.type === "generator") return "a generator writes into a kinesis source (`into:`); list that source in `inputs` instead";
+  if (kind.name === "aggregate") return "aggregate reads a record stream from a kinesis source (optionally through filter/map/function); aggregating aggregates is not supported";
+  return `\`${kind.name}\` accepts: ${kind.accepts.join(", ") || "nothing"}`;
+}
+
+function findCycle(model: PipelineModel): string[] | undefined {
+  const state = new Map<string, 0 | 1 | 2>();
+  const stack: string[] = [];
+  const visit = (id: string): string[] | undefined => {
+    state.set(id, 1);
+    stack.push(id);
+    for (const up of model.byId.get(id)?.inputs ?? []) {
+      if (!model.byId.has(up)) continue;
+      if (state.get(up) === 1) return stack.slice(stack.indexOf(up)).reverse();
+      if (!state.get(up)) {
+        const found = visit(up);
+        if (found) return found;
+      }
+    }
+    stack.pop();
+    state.set(id, 2);
+    return undefined;
+  };
+  for (const c of model.components) {
+    if (!state.get(c.id)) {
+      const found = visit(c.id);
+      if (found) return found;
+    }
+  }
+  return undefined;
+}
+
+function topoOrder(model: PipelineModel): Component[] {
+  const done = new Set<string>();
+  const out: Component[] = [];
+  const visit = (c: Component) => {
+    if (done.has(c.id)) return;
+    done.add(c.id);
+    for (const up of c.inputs) visit(model.byId.get(up)!);
+    const from = model.byId.get(String(c.config.from));
+    if (from) visit(from);
+    out.push(c);
+  };
+  for (const c of model.components) visit(c);
+  return out;
+}

@@ -1,0 +1,84 @@
+import type { Kind } from "../../kind.ts";
+import { loadSchema } from "../../load-schema.ts";
+import { render, sharedTemplate } from "../../../emit/templates.ts";
+import { bucketName, maxBucketLength, LIMITS } from "../../../naming/names.ts";
+import { hclString } from "../../../emit/hcl-literal.ts";
+import { didYouMean } from "../../../diagnostics/suggest.ts";
+
+/** Environment variable the writing handler reads the bucket name from. */
+export function bucketEnv(id: string): string {
+  return `PIPEGEN_BUCKET_${id.toUpperCase()}`;
+}
+
+/**
+ * S3 data-lake sink: bucket, versioning, SSE-KMS, public access block, ownership, TLS-only policy,
+ * access logging and lifecycle (https://registry.terraform.io/providers/hashicorp/aws/latest/docs/resources/s3_bucket).
+ */
+export const s3: Kind = {
+  name: "s3",
+  category: "sinks",
+  schema: loadSchema(import.meta.url),
+  accepts: ["stream", "window"],
+  check({ component: c, model, input, report }) {
+    const len = maxBucketLength(model.name, c.id);
+    if (len > LIMITS.s3Bucket) {
+      report("", "PG3009", `bucket name for \`${c.id}\` can reach ${len} characters (pipeline, environment up to 10, id, account id), over the S3 limit of ${LIMITS.s3Bucket}`, "shorten the sink id or the pipeline name");
+    }
+    const tf = c.config.time_field as string | undefined;
+    if (tf && input) {
+      if (!input[tf]) report("/time_field", "PG3005", `time field \`${tf}\` is not in the records arriving from \`${c.inputs[0]}\``, didYouMean(tf, Object.keys(input), "fields"));
+      else if (input[tf] !== "timestamp") report("/time_field", "PG3007", `time field \`${tf}\` is a ${input[tf]}, not a timestamp`, "name a field of type timestamp");
+    }
+    const archive = c.config.archive_after_days as number | undefined;
+    const glacier = c.config.glacier_after_days as number | undefined;
+    const expire = c.config.expire_after_days as number | undefined;
+    if (archive && glacier && glacier <= archive) report("/glacier_after_days", "PG2006", "`glacier_after_days` must be later than `archive_after_days`", `use a value above ${archive}`);
+    const last = glacier ?? archive;
+    if (expire && last && expire <= last) report("/expire_after_days", "PG2006", "`expire_after_days` must be later than the storage class transitions", `use a value above ${last}`);
+    return undefined;
+  },
+  terraform(c) {
+    const cfg = c.config;
+    const transitions: Array<{ days: number; storageClass: string }> = [];
+    if (cfg.archive_after_days) transitions.push({ days: cfg.archive_after_days as number, storageClass: "STANDARD_IA" });
+    if (cfg.glacier_after_days) transitions.push({ days: cfg.glacier_after_days as number, storageClass: "GLACIER_IR" });
+    const view = {
+      id: c.id,
+      name: bucketName(c.id),
+      tag: hclString(c.id),
+      transitions,
+      expireDays: (cfg.expire_after_days as number | undefined) ?? false,
+      // Old versions would otherwise be kept forever; expire them a little after current ones move on.
+      noncurrentDays: (cfg.expire_after_days as number | undefined) ?? 90,
+    };
+    return {
+      hcl: render(new URL("./main.tf.hbs", import.meta.url), view),
+      outputs: [{ name: `${c.id}_bucket_name`, description: hclString(`Name of the S3 bucket ${c.id}.`), value: `aws_s3_bucket.${c.id}.id` }],
+      shared: { access_logs: render(sharedTemplate("access-logs.tf.hbs"), {}) },
+    };
+  },
+  sink(c) {
+    const cfg = c.config;
+    const prefix = (cfg.prefix as string | undefined) ?? `${c.id}/`;
+    const opts = {
+      name: c.id,
+      bucketEnv: bucketEnv(c.id),
+      prefix,
+      partitionBy: (cfg.partition_by as string[] | undefined) ?? ["date"],
+      ...(cfg.time_field ? { timeField: cfg.time_field } : {}),
+    };
+    return {
+      imports: ["s3Sink"],
+      expr: `s3Sink(${JSON.stringify(opts)})`,
+      env: { [bucketEnv(c.id)]: `aws_s3_bucket.${c.id}.id` },
+      statements: [
+        { sid: `WriteObjects${pascal(c.id)}`, actions: ["s3:PutObject"], resources: [`"\${aws_s3_bucket.${c.id}.arn}/${prefix}*"`] },
+      ],
+    };
+  },
+};
+
+/** `per_device` → `PerDevice`, for IAM statement ids (alphanumeric only). */
+export function pascal(id: string): string {
+  return id.split("_").map((p) => p.charAt(0).toUpperCase() + p.slice(1)).join("");
+}

@@ -1,0 +1,67 @@
+import type { Kind } from "../../kind.ts";
+import type { FieldType } from "../../../expr/index.ts";
+import { loadSchema } from "../../../kinds/load-schema.ts";
+import { render } from "../../../emit/templates.ts";
+import { physicalName } from "../../../naming/names.ts";
+import { hclString } from "../../../emit/hcl-literal.ts";
+import { didYouMean } from "../../../diagnostics/suggest.ts";
+
+/** Which field types each generator can produce. */
+function generatorType(g: unknown): FieldType[] {
+  if (g === "now") return ["timestamp"];
+  const o = g as Record<string, unknown>;
+  if ("uniform" in o || "sequence" in o) return ["number"];
+  if ("one_of" in o) {
+    const vals = o.one_of as unknown[];
+    return vals.every((v) => typeof v === "number") ? ["number"] : vals.every((v) => typeof v === "string") ? ["string"] : [];
+  }
+  if ("constant" in o) {
+    const v = o.constant;
+    return typeof v === "number" ? ["number"] : typeof v === "boolean" ? ["boolean"] : ["string", "timestamp"];
+  }
+  return [];
+}
+
+/** Scheduled generator of simulated records (EventBridge rule → Lambda → Kinesis PutRecords). */
+export const generator: Kind = {
+  name: "generator",
+  category: "sources",
+  schema: loadSchema(import.meta.url),
+  accepts: [],
+  check({ component: c, model, report }) {
+    const into = model.byId.get(String(c.config.into));
+    if (!into) {
+      report("/into", "PG3001", `unknown component id \`${String(c.config.into)}\` in \`into\``, didYouMean(String(c.config.into), model.components.filter((x) => x.type === "kinesis").map((x) => x.id), "kinesis sources"));
+    } else if (into.type !== "kinesis") {
+      report("/into", "PG3003", `generator \`${c.id}\` can only write into a kinesis source, not ${into.type} \`${into.id}\``, "name a source of `type: kinesis` in `into`");
+    }
+    const fields = c.config.fields as Record<string, unknown>;
+    const known = Object.keys(model.record);
+    for (const [name, g] of Object.entries(fields)) {
+      const want = model.record[name];
+      if (!want) {
+        report(`/fields/${name}`, "PG3005", `field \`${name}\` is not in the record contract`, didYouMean(name, known, "contract fields"));
+        continue;
+      }
+      const can = generatorType(g);
+      if (!can.includes(want)) {
+        report(`/fields/${name}`, "PG3007", `field \`${name}\` is a ${want} in the record contract, but this generator produces ${can.join(" or ") || "mixed values"}`, want === "timestamp" ? "use `now` for timestamps" : want === "number" ? "use `uniform`, `sequence` or numeric `one_of` values" : "use `one_of` with strings or `constant`");
+      }
+    }
+    const missing = known.filter((k) => !(k in fields));
+    if (missing.length) {
+      report("/fields", "PG3005", `no generator for contract field${missing.length > 1 ? "s" : ""} ${missing.map((m) => `\`${m}\``).join(", ")}: every generated record would fail the contract`, "add a generator for each field of `record`");
+    }
+    return undefined;
+  },
+  terraform(c) {
+    return {
+      hcl: render(new URL("./main.tf.hbs", import.meta.url), {
+        id: c.id,
+        name: physicalName(c.id),
+        schedule: hclString(String(c.config.schedule)),
+        tag: hclString(c.id),
+      }),
+    };
+  },
+};

@@ -1,0 +1,48 @@
+import type { Kind } from "../../kind.ts";
+import type { FieldType, RecordType } from "../../../expr/index.ts";
+import { loadSchema } from "../../load-schema.ts";
+import { parseAggregate } from "../../../expr/index.ts";
+import { didYouMean } from "../../../diagnostics/suggest.ts";
+import { sortedRecord } from "../../../normalize/normalize.ts";
+
+/** Lambda tumbling windows are limited to 15 minutes (TumblingWindowInSeconds ≤ 900). */
+export const MAX_WINDOW_SECONDS = 900;
+
+/** Window length in seconds from `30s` / `5m`. */
+export function windowSeconds(window: string): number {
+  const n = Number.parseInt(window, 10);
+  return window.endsWith("m") ? n * 60 : n;
+}
+
+/** Aggregate: per group and tumbling window, using the Kinesis event source mapping's window state. */
+export const aggregate: Kind = {
+  name: "aggregate",
+  category: "transforms",
+  schema: loadSchema(import.meta.url),
+  accepts: ["stream"],
+  produces: "window",
+  check({ component: c, input, report }) {
+    const seconds = windowSeconds(String(c.config.window));
+    if (seconds > MAX_WINDOW_SECONDS) {
+      report("/window", "PG3010", `window ${String(c.config.window)} is ${seconds} s, but Lambda tumbling windows are at most ${MAX_WINDOW_SECONDS} s (15 minutes)`, "use a window of at most `15m`");
+    }
+    if (!input) return undefined;
+    const out: Record<string, FieldType> = { window_start: "timestamp", window_end: "timestamp" };
+    const groupBy = (c.config.group_by as string[] | undefined) ?? [];
+    groupBy.forEach((f, i) => {
+      const t = input[f];
+      if (!t) report(`/group_by/${i}`, "PG3005", `group-by field \`${f}\` is not in the records arriving from \`${c.inputs[0]}\``, didYouMean(f, Object.keys(input), "fields"));
+      else out[f] = t;
+    });
+    for (const [name, src] of Object.entries(c.config.compute as Record<string, string>)) {
+      if (name in out) {
+        report(`/compute/${name}`, "PG3008", `output field \`${name}\` is already a group-by or window field`, "choose another name");
+        continue;
+      }
+      const r = parseAggregate(src, input);
+      for (const e of r.errors) report(`/compute/${name}`, /unknown field/.test(e.message) ? "PG3005" : "PG3006", e.message, e.hint, { offset: e.offset, length: e.length });
+      if (r.resultType) out[name] = r.resultType;
+    }
+    return sortedRecord(out) as RecordType;
+  },
+};

@@ -1,0 +1,96 @@
+import type { Component, EnvironmentOverlay, LambdaSettings, PipelineModel } from "../model/types.ts";
+import { CATEGORIES } from "../model/types.ts";
+import { pointerOf } from "../diagnostics/diagnostic.ts";
+import type { RecordType } from "../expr/index.ts";
+
+/** Defaults applied when neither the component nor `defaults:` sets a value. */
+export const DEFAULTS = {
+  region: "us-east-1",
+  runtime: "nodejs22.x",
+  logRetentionDays: 30,
+  lambda: {
+    memoryMb: 256,
+    timeoutSeconds: 60,
+    batchSize: 100,
+    batchingWindowSeconds: 5,
+    maxRetries: 3,
+    maxRecordAgeSeconds: 86_400,
+  },
+} as const;
+
+type Spec = Record<string, any>;
+
+/** Resolves defaults and sorts components by id (code point order) into a PipelineModel. */
+export function normalize(spec: Spec, file: string): PipelineModel {
+  const d = (spec.defaults ?? {}) as Spec;
+  const dl = (d.lambda ?? {}) as Spec;
+  const components: Component[] = [];
+  for (const category of CATEGORIES) {
+    const section = (spec[category] ?? {}) as Record<string, Spec>;
+    for (const id of Object.keys(section)) {
+      const config = section[id]!;
+      const l = (config.lambda ?? {}) as Spec;
+      const lambda: LambdaSettings = {
+        runtime: d.runtime ?? DEFAULTS.runtime,
+        memoryMb: l.memory_mb ?? dl.memory_mb ?? DEFAULTS.lambda.memoryMb,
+        timeoutSeconds: l.timeout_seconds ?? dl.timeout_seconds ?? DEFAULTS.lambda.timeoutSeconds,
+        batchSize: l.batch_size ?? dl.batch_size ?? DEFAULTS.lambda.batchSize,
+        batchingWindowSeconds: l.batching_window_seconds ?? dl.batching_window_seconds ?? DEFAULTS.lambda.batchingWindowSeconds,
+        maxRetries: l.max_retries ?? dl.max_retries ?? DEFAULTS.lambda.maxRetries,
+        maxRecordAgeSeconds: l.max_record_age_seconds ?? dl.max_record_age_seconds ?? DEFAULTS.lambda.maxRecordAgeSeconds,
+      };
+      components.push({
+        id,
+        category,
+        type: String(config.type),
+        pointer: pointerOf([category, id]),
+        inputs: Array.isArray(config.inputs) ? (config.inputs as string[]) : [],
+        config,
+        lambda,
+        ...(typeof config.description === "string" ? { description: config.description } : {}),
+      });
+    }
+  }
+  components.sort((a, b) => (a.id < b.id ? -1 : a.id > b.id ? 1 : 0));
+  const environments: EnvironmentOverlay[] = Object.keys(spec.environments ?? {})
+    .sort()
+    .map((name) => {
+      const e = spec.environments[name] as Spec;
+      const capacity: Record<string, number | null> = {};
+      for (const [k, v] of Object.entries((e.capacity ?? {}) as Record<string, unknown>)) {
+        capacity[k] = v === "on-demand" ? null : Number((v as Spec).shards);
+      }
+      return {
+        name,
+        pointer: pointerOf(["environments", name]),
+        ephemeral: e.lifecycle === "ephemeral",
+        ...(e.account_id ? { accountId: e.account_id } : {}),
+        ...(e.region ? { region: e.region } : {}),
+        ...(e.alarm_email ? { alarmEmail: e.alarm_email } : {}),
+        ...(e.log_retention_days ? { logRetentionDays: e.log_retention_days } : {}),
+        capacity,
+        retentionHours: { ...(e.retention_hours ?? {}) },
+      };
+    });
+  return {
+    name: spec.pipeline,
+    file,
+    description: spec.description ?? "",
+    ...(spec.owner ? { owner: spec.owner } : {}),
+    region: spec.region ?? DEFAULTS.region,
+    tags: sortedRecord(spec.tags ?? {}),
+    record: sortedRecord(spec.record) as RecordType,
+    logRetentionDays: d.log_retention_days ?? DEFAULTS.logRetentionDays,
+    components,
+    byId: new Map(components.map((c) => [c.id, c])),
+    environments,
+    tests: Array.isArray(spec.tests) ? spec.tests : [],
+  };
+}
+
+/** Copies a record with keys in code point order, so output never depends on YAML key order. */
+export function sortedRecord<T>(r: Record<string, T>): Record<string, T> {
+  const out: Record<string, T> = {};
+  for (const k of Object.keys(r).sort()) out[k] = r[k]!;
+  return out;
+}
