@@ -1,0 +1,13 @@
+import type { RegisterCommand } from "../io.ts";
+import { registerBuild } from "./build.ts";
+import { registerGraph } from "./graph.ts";
+import { registerInit } from "./init.ts";
+import { registerValidate } from "./validate.ts";
+
+/** Every CLI command, one line each, in the order `--help` lists them. */
+export const COMMANDS: readonly RegisterCommand[] = [
+  registerValidate,
+  registerBuild,
+  registerGraph,
+  registerInit,
+];
