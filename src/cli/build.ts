@@ -76,9 +76,28 @@ export async function build(files: string[], opts: BuildOptions): Promise<BuildR
       result.stale.push(...c.plan.userStubs.map((s) => `${s.path} (user code stub missing; run pipegen build)`));
       continue;
     }
-    const files = await emitModule(c.plan, dir, userFiles);
-    result.modules.push({ pipeline: c.plan.pipeline, dir, files });
+    try {
+      const files = await emitModule(c.plan, dir, userFiles, opts.cwd);
+      result.modules.push({ pipeline: c.plan.pipeline, dir, files });
+    } catch (e) {
+      // esbuild reports type-independent problems in user code (syntax, unresolved imports) here.
+      const errors = (e as { errors?: Array<{ text: string; location?: { file: string; line: number; column: number; length: number } }> }).errors;
+      if (!errors) throw e;
+      for (const err of errors) {
+        const loc = err.location;
+        result.diagnostics.push({
+          code: "PG5002",
+          severity: "error",
+          message: `bundling the handlers of \`${c.plan.pipeline}\` failed: ${err.text}`,
+          file: loc && !loc.file.startsWith("pipegen-handler:") ? loc.file : c.file,
+          pointer: "",
+          ...(loc && !loc.file.startsWith("pipegen-handler:") ? { span: { line: loc.line, col: loc.column + 1, length: Math.max(1, loc.length) } } : {}),
+          hint: "fix the user code of the function transform named in the message",
+        });
+      }
+    }
   }
+  if (hasErrors(result.diagnostics)) return { ...result, modules: [] };
   for (const m of result.modules) {
     const rel = `${opts.outDir.replace(/\/$/, "")}/${m.pipeline}`;
     if (opts.check) {

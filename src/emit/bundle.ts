@@ -1,6 +1,6 @@
 import { createHash } from "node:crypto";
 import { readFileSync, readdirSync } from "node:fs";
-import { dirname, join, relative, resolve } from "node:path";
+import { dirname, join, posix, relative, resolve, sep } from "node:path";
 import { fileURLToPath } from "node:url";
 import type { Plugin } from "esbuild";
 import { RUNTIME_MODULE } from "../plan/handlers.ts";
@@ -10,12 +10,15 @@ export const PACKAGE_ROOT = resolve(dirname(fileURLToPath(import.meta.url)), "..
 const RUNTIME_DIR = join(PACKAGE_ROOT, "src/runtime");
 const RUNTIME_ENTRY = join(RUNTIME_DIR, "index.ts");
 
+/** Bump when bundle options change, so zips built by an older pipegen are rebuilt. */
+const BUNDLE_FORMAT = 2;
+
 let runtimeHash: string | undefined;
 
 /** Hash of every runtime source file (plus the esbuild version), computed once per process. */
 function runtimeDigest(esbuildVersion: string): string {
   if (!runtimeHash) {
-    const h = createHash("sha256").update(`esbuild ${esbuildVersion}\n`);
+    const h = createHash("sha256").update(`esbuild ${esbuildVersion} format ${BUNDLE_FORMAT}\n`);
     for (const f of readdirSync(RUNTIME_DIR, { recursive: true }).map(String).filter((f) => f.endsWith(".ts")).sort()) {
       h.update(f).update("\0").update(readFileSync(join(RUNTIME_DIR, f))).update("\0");
     }
@@ -34,16 +37,22 @@ export interface BundleInput {
 }
 
 /** The hash that names a bundle's inputs; equal hashes mean an identical bundle. */
-export function bundleKey(input: BundleInput, esbuildVersion: string): string {
+export function bundleKey(input: BundleInput, esbuildVersion: string, cwd: string): string {
   const h = createHash("sha256").update(runtimeDigest(esbuildVersion)).update(input.source);
-  for (const f of [...input.userFiles].sort()) h.update("\0").update(relative(PACKAGE_ROOT, f)).update("\0").update(readFileSync(f));
+  for (const f of [...input.userFiles].sort()) h.update("\0").update(relative(cwd, f).split(sep).join("/")).update("\0").update(readFileSync(f));
   return h.digest("hex");
 }
 
-/** Bundles handlers with esbuild in one call (in-memory entry points; nothing touches the disk). */
-export async function bundle(inputs: BundleInput[]): Promise<Map<string, Buffer>> {
+/**
+ * Bundles handlers with esbuild in one call. Entry points, the runtime and user code are loaded
+ * through plugin namespaces with stable names (`pipegen-runtime:stream-handler.ts`,
+ * `pipegen-user:pipelines/orders/enrich.ts`), because esbuild writes each module's path into the
+ * bundle as a comment: real paths would make the zip depend on where pipegen or the project lives.
+ */
+export async function bundle(inputs: BundleInput[], cwd: string): Promise<Map<string, Buffer>> {
   const esbuild = await import("esbuild");
   const byId = new Map(inputs.map((i) => [i.id, i]));
+  const userPath = (abs: string) => relative(cwd, abs).split(sep).join("/");
   const plugin: Plugin = {
     name: "pipegen-handlers",
     setup(b) {
@@ -52,7 +61,13 @@ export async function bundle(inputs: BundleInput[]): Promise<Map<string, Buffer>
         const i = byId.get(a.path)!;
         return { contents: i.source, loader: "ts", resolveDir: i.resolveDir };
       });
-      b.onResolve({ filter: new RegExp(`^${RUNTIME_MODULE.replace("/", "\\/")}$`) }, () => ({ path: RUNTIME_ENTRY }));
+      b.onResolve({ filter: new RegExp(`^${RUNTIME_MODULE.replace("/", "\\/")}$`) }, () => ({ path: "index.ts", namespace: "pipegen-runtime" }));
+      b.onResolve({ filter: /^\.\.?\//, namespace: "pipegen-runtime" }, (a) => ({ path: posix.normalize(posix.join(posix.dirname(a.importer), a.path)), namespace: "pipegen-runtime" }));
+      b.onLoad({ filter: /.*/, namespace: "pipegen-runtime" }, (a) => ({ contents: readFileSync(join(RUNTIME_DIR, a.path)), loader: "ts", resolveDir: join(RUNTIME_DIR, posix.dirname(a.path)) }));
+      // The module folder may not exist yet on a first build, so user-code paths are resolved here.
+      b.onResolve({ filter: /^\.\.?\//, namespace: "pipegen-handler" }, (a) => ({ path: userPath(resolve(a.resolveDir, a.path)), namespace: "pipegen-user" }));
+      b.onResolve({ filter: /^\.\.?\//, namespace: "pipegen-user" }, (a) => ({ path: userPath(resolve(cwd, posix.dirname(a.importer), a.path)), namespace: "pipegen-user" }));
+      b.onLoad({ filter: /.*/, namespace: "pipegen-user" }, (a) => ({ contents: readFileSync(join(cwd, a.path)), loader: a.path.endsWith(".js") ? "js" : "ts", resolveDir: dirname(join(cwd, a.path)) }));
     },
   };
   const result = await esbuild.build({
@@ -68,7 +83,8 @@ export async function bundle(inputs: BundleInput[]): Promise<Map<string, Buffer>
     external: ["@aws-sdk/*"],
     legalComments: "none",
     charset: "utf8",
-    absWorkingDir: PACKAGE_ROOT,
+    // Packages user code imports are printed relative to the project, which is stable for it.
+    absWorkingDir: cwd,
     logLevel: "silent",
     plugins: [plugin],
   });

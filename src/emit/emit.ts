@@ -19,7 +19,7 @@ const memo = new Map<string, Buffer>();
  * the comment of the zip already in the module (or one bundled earlier in this process) is not
  * bundled again: that is what keeps unchanged rebuilds fast.
  */
-export async function emitModule(plan: ResourcePlan, moduleDir: string, userFiles: (handlerId: string) => string[]): Promise<RenderedFile[]> {
+export async function emitModule(plan: ResourcePlan, moduleDir: string, userFiles: (handlerId: string) => string[], cwd: string): Promise<RenderedFile[]> {
   const files: RenderedFile[] = [];
   for (const [path, text] of plan.files) {
     const content = path.endsWith(".tf") || path.endsWith(".tfvars") ? formatHcl(text) : text.endsWith("\n") ? text : text + "\n";
@@ -29,14 +29,14 @@ export async function emitModule(plan: ResourcePlan, moduleDir: string, userFile
   const pending: Array<BundleInput & { key: string }> = [];
   for (const h of plan.handlers) {
     const input: BundleInput = { id: h.id, source: plan.files.get(h.entry)!, resolveDir: resolve(moduleDir, "handlers"), userFiles: userFiles(h.id) };
-    const key = bundleKey(input, version);
+    const key = bundleKey(input, version, cwd);
     const zipPath = `dist/${h.id}.zip`;
     const cached = memo.get(key) ?? existingZip(join(moduleDir, zipPath), key);
     if (cached) files.push({ path: zipPath, data: cached });
     else pending.push({ ...input, key });
   }
   if (pending.length) {
-    const bundles = await bundle(pending);
+    const bundles = await bundle(pending, cwd);
     for (const p of pending) {
       const zip = await reproducibleZip([{ name: "index.mjs", data: bundles.get(p.id)! }], `pipegen:${p.key}`);
       memo.set(p.key, zip);
