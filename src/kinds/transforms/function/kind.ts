@@ -22,6 +22,10 @@ export const fn: Kind = {
   },
   step(c, ctx) {
     const local = `user_${c.id}`;
-    return { imports: [`import { transform as ${local} } from ${JSON.stringify(ctx.userCodeImport(c.id))};`], expr: local };
+    // User types are often interfaces, which TypeScript does not treat as index-signature records.
+    return {
+      imports: [`import { transform as ${local} } from ${JSON.stringify(ctx.userCodeImport(c.id))};`],
+      expr: `(r: Rec) => ${local}(r) as unknown as Rec | null | Promise<Rec | null>`,
+    };
   },
 };

@@ -66,7 +66,7 @@ export const handler = streamHandler({
       delete o["currency"];
       return o;
     },
-    user_enrich,
+    (r: Rec) => user_enrich(r) as unknown as Rec | null | Promise<Rec | null>,
   ],
   sinks: [
     s3Sink({"name":"archive","bucketEnv":"PIPEGEN_BUCKET_ARCHIVE","prefix":"archive/","partitionBy":["date","hour"],"timeField":"created_at"}),

@@ -66,7 +66,7 @@ export const handler = windowedAggregateHandler({
       delete o["currency"];
       return o;
     },
-    user_enrich,
+    (r: Rec) => user_enrich(r) as unknown as Rec | null | Promise<Rec | null>,
   ],
   groupBy: ["shop"],
   measures: [{"name":"biggest","fn":"max","field":"amount_eur"},{"name":"orders","fn":"count"},{"name":"revenue","fn":"sum","field":"amount_eur"}],
