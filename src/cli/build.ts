@@ -89,7 +89,7 @@ export async function build(files: string[], opts: BuildOptions): Promise<BuildR
           code: "PG5002",
           severity: "error",
           message: `bundling the handlers of \`${c.plan.pipeline}\` failed: ${err.text}`,
-          file: loc && !loc.file.startsWith("pipegen-handler:") ? loc.file : c.file,
+          file: loc && !loc.file.startsWith("pipegen-handler:") ? loc.file.replace(/^pipegen-user:/, "") : c.file,
           pointer: "",
           ...(loc && !loc.file.startsWith("pipegen-handler:") ? { span: { line: loc.line, col: loc.column + 1, length: Math.max(1, loc.length) } } : {}),
           hint: "fix the user code of the function transform named in the message",

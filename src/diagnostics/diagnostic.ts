@@ -58,3 +58,43 @@ export function sortDiagnostics(diags: Diagnostic[]): Diagnostic[] {
 function cmp(a: string, b: string): number {
   return a < b ? -1 : a > b ? 1 : 0;
 }
+
+/** How messages name a component section's members: `sinks` → "sink". */
+export const CATEGORY_NOUN: Readonly<Record<string, string>> = { sources: "source", transforms: "transform", sinks: "sink", serve: "API" };
+
+/** Splits a JSON pointer into unescaped segments. */
+export function segmentsOf(pointer: string): string[] {
+  return pointer === "" ? [] : pointer.slice(1).split("/").map((p) => p.replace(/~1/g, "/").replace(/~0/g, "~"));
+}
+
+/**
+ * Names what a pointer is inside, for messages that must read well without the path:
+ * `/sinks/lake` → "sink `lake` (type s3)", `/sinks/lake/key` → "`key` of sink `lake`",
+ * `/environments/dev` → "environment `dev`", `` → "the top level".
+ * `spec` (the parsed document) supplies the component type when it is a known string.
+ */
+export function describePointer(pointer: string, spec?: unknown, withType = true): string {
+  const segs = segmentsOf(pointer);
+  if (segs.length === 0) return "the top level";
+  const [section, id] = segs;
+  const noun = section !== undefined ? CATEGORY_NOUN[section] : undefined;
+  if (noun && id !== undefined) {
+    const type = (spec as Record<string, Record<string, Record<string, unknown>>> | undefined)?.[section!]?.[id]?.type;
+    const owner = `${noun} \`${id}\`${withType && typeof type === "string" ? ` (type ${type})` : ""}`;
+    return segs.length === 2 ? owner : `\`${dottedPath(pointerOf(segs.slice(2)))}\` of ${owner}`;
+  }
+  if (section === "environments" && id !== undefined) {
+    return segs.length === 2 ? `environment \`${id}\`` : `\`${dottedPath(pointerOf(segs.slice(2)))}\` of environment \`${id}\``;
+  }
+  return `\`${dottedPath(pointer)}\``;
+}
+
+/** The value a pointer names, for messages: "`records_per_run` in source `simulator`", "`pipeline`". */
+export function describeValue(pointer: string): string {
+  const segs = segmentsOf(pointer);
+  const [section, id] = segs;
+  const noun = section !== undefined ? CATEGORY_NOUN[section] : undefined;
+  if (noun && id !== undefined && segs.length > 2) return `\`${dottedPath(pointerOf(segs.slice(2)))}\` in ${noun} \`${id}\``;
+  if (section === "environments" && id !== undefined && segs.length > 2) return `\`${dottedPath(pointerOf(segs.slice(2)))}\` in environment \`${id}\``;
+  return describePointer(pointer, undefined, false);
+}

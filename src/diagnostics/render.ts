@@ -1,5 +1,7 @@
 import type { Diagnostic } from "./diagnostic.ts";
 import { dottedPath } from "./diagnostic.ts";
+import type { Code } from "./codes.ts";
+import { CODES, docsUrl } from "./codes.ts";
 
 export type Reporter = "pretty" | "short" | "github" | "json";
 
@@ -11,7 +13,8 @@ export function renderDiagnostics(
 ): string {
   switch (reporter) {
     case "json":
-      return JSON.stringify(diags, null, 2) + "\n";
+      // The documented shape (STYLE.md §5) includes the docs anchor of the code.
+      return JSON.stringify(diags.map((d) => ({ ...d, ...(d.code in CODES ? { docs: docsUrl(d.code as Code) } : {}) })), null, 2) + "\n";
     case "short":
       return diags.map(shortLine).join("");
     case "github":
@@ -41,17 +44,29 @@ function githubLine(d: Diagnostic): string {
   return `::${d.severity === "error" ? "error" : "warning"} ${props.map((p) => esc(p).replace(/,/g, "%2C").replace(/::/g, "%3A%3A")).join(",")}::${esc(body)}\n`;
 }
 
+/**
+ * The code-frame form (biome, rustc): a headline that editors can link (`file:line:col: path: error
+ * CODE: message`), the source line with the span underlined, then notes and the hint.
+ *
+ *     pipelines/orders.yaml:14:5: sinks.lake.batchsize: error PG2001: unknown key `batchsize` in sink `lake` (type s3)
+ *        |
+ *     14 |     batchsize: 500
+ *        |     ^^^^^^^^^
+ *        = hint: did you mean `lambda.batch_size`? ...
+ */
 function pretty(d: Diagnostic, source: string | undefined): string {
   const out = [`${location(d)}: ${dottedPath(d.pointer)}: ${d.severity} ${d.code}: ${d.message}`];
-  if (d.span && source !== undefined) {
-    const line = source.split(/\r?\n/)[d.span.line - 1];
-    if (line !== undefined) {
-      const num = String(d.span.line);
-      const pad = " ".repeat(num.length);
-      out.push(`${pad} |`, `${num} | ${line}`, `${pad} | ${" ".repeat(d.span.col - 1)}${"^".repeat(Math.max(1, d.span.length))}`);
-    }
+  const line = d.span && source !== undefined ? source.split(/\r?\n/)[d.span.line - 1] : undefined;
+  const pad = " ".repeat(d.span && line !== undefined ? String(d.span.line).length : 0);
+  if (d.span && line !== undefined) {
+    // Tabs would shift the underline; show them as one space so columns stay exact.
+    const shown = line.replace(/\t/g, " ");
+    const width = Math.max(1, Math.min(d.span.length, shown.length - (d.span.col - 1)));
+    out.push(`${pad} |`, `${d.span.line} | ${shown}`.trimEnd(), `${pad} | ${" ".repeat(d.span.col - 1)}${"^".repeat(width)}`);
   }
-  for (const n of d.notes ?? []) out.push(`  = note: ${n}`);
-  if (d.hint) out.push(`  = hint: ${d.hint}`);
+  // Notes and the hint line up with the gutter bar, or sit two spaces in when there is no code frame.
+  const lead = d.span && line !== undefined ? `${pad} = ` : "  = ";
+  for (const n of d.notes ?? []) out.push(`${lead}note: ${n}`);
+  if (d.hint) out.push(`${lead}hint: ${d.hint}`);
   return out.join("\n") + "\n";
 }

@@ -3,6 +3,7 @@ import type { Component, PipelineModel } from "../model/types.ts";
 import type { Flow, Kind, Report } from "../kinds/kind.ts";
 import { kindOf } from "../kinds/index.ts";
 import { didYouMean } from "../diagnostics/suggest.ts";
+import { CATEGORY_NOUN } from "../diagnostics/diagnostic.ts";
 
 /** The checked component graph: edges, a topological order and the record type leaving each component. */
 export interface PipelineGraph {
@@ -25,7 +26,9 @@ export function buildGraph(model: PipelineModel, reportAt: ReportAt): PipelineGr
       const up = model.byId.get(input);
       if (!up) {
         broken = true;
-        reportAt(c)(`/inputs/${i}`, "PG3001", `unknown component id \`${input}\` in inputs of ${c.category.slice(0, -1)} \`${c.id}\``, didYouMean(input, ids, "known components"));
+        // Only sources and transforms emit records; suggesting a sink or an API here would lead nowhere.
+        const producers = model.components.filter((x) => kindOf(x).produces && x.id !== c.id).map((x) => x.id);
+        reportAt(c)(`/inputs/${i}`, "PG3001", `unknown component id \`${input}\` in \`inputs\` of ${CATEGORY_NOUN[c.category]} \`${c.id}\`: no source or transform has this id`, didYouMean(input, producers, "components that can be inputs"));
         return;
       }
       consumers.get(input)!.push(c.id);
@@ -68,7 +71,7 @@ export function buildGraph(model: PipelineModel, reportAt: ReportAt): PipelineGr
   for (const c of model.components) {
     const kind = kindOf(c);
     if (kind.produces && consumers.get(c.id)!.length === 0) {
-      reportAt(c)("", "PG3004", `${c.category.slice(0, -1)} \`${c.id}\` is never used: no transform or sink lists it in \`inputs\``, "add it to the `inputs` of a sink, or remove it");
+      reportAt(c)("", "PG3004", `${CATEGORY_NOUN[c.category]} \`${c.id}\` is never used: no transform or sink lists it in \`inputs\`, so its records would go nowhere while its resources are still deployed and billed`, "add it to the `inputs` of a transform or sink, or remove it");
     }
   }
   return { order, consumers, outputType, flow };
@@ -76,14 +79,17 @@ export function buildGraph(model: PipelineModel, reportAt: ReportAt): PipelineGr
 
 function edgeMessage(up: Component, c: Component, kind: Kind, inFlow: Flow | undefined): string {
   const upKind = kindOf(up);
-  if (!upKind.produces) return `${up.type} \`${up.id}\` cannot be an input: it does not emit records that other components read`;
+  const upName = `${CATEGORY_NOUN[up.category]} \`${up.id}\` (type ${up.type})`;
+  if (up.type === "generator") return `${upName} cannot be an input: a generator writes into a kinesis source and emits nothing that other components read`;
+  if (!upKind.produces) return `${upName} cannot be an input: it stores or serves records and emits none that other components read`;
   if (!kind.accepts.length) return `${c.type} \`${c.id}\` takes no inputs`;
   return `${c.type} \`${c.id}\` cannot consume ${inFlow === "window" ? "windowed aggregates" : "a record stream"} from ${up.type} \`${up.id}\``;
 }
 
 function edgeHint(up: Component, kind: Kind): string {
-  if (up.type === "generator") return "a generator writes into a kinesis source (`into:`); list that source in `inputs` instead";
+  if (up.type === "generator") return `list the source it writes into instead: \`${String(up.config.into)}\``;
   if (kind.name === "aggregate") return "aggregate reads a record stream from a kinesis source (optionally through filter/map/function); aggregating aggregates is not supported";
+  if (!kindOf(up).produces && up.inputs.length) return `list what feeds it instead: ${up.inputs.map((i) => `\`${i}\``).join(", ")}`;
   return `\`${kind.name}\` accepts: ${kind.accepts.join(", ") || "nothing"}`;
 }
 

@@ -1,7 +1,7 @@
 import { LineCounter, isMap, isScalar, isSeq, parseDocument, isAlias } from "yaml";
-import type { Node } from "yaml";
+import type { Node, Scalar, YAMLError } from "yaml";
 import type { Diagnostic, Span } from "../diagnostics/diagnostic.ts";
-import { pointerOf } from "../diagnostics/diagnostic.ts";
+import { describePointer, pointerOf } from "../diagnostics/diagnostic.ts";
 
 /** A loaded pipeline file: the plain value plus where every key and value sits in the text. */
 export interface SourceDoc {
@@ -18,24 +18,194 @@ export function loadSource(file: string, text: string): { doc?: SourceDoc; diagn
   const lines = new LineCounter();
   const yamlDoc = parseDocument(text, { lineCounter: lines, uniqueKeys: true, prettyErrors: false, strict: true });
   const diagnostics: Diagnostic[] = [];
+  const syntaxLines = new Set<number>();
   for (const e of [...yamlDoc.errors, ...yamlDoc.warnings]) {
-    const [start, end] = e.pos;
-    const dup = e.code === "DUPLICATE_KEY";
-    diagnostics.push({
-      code: dup ? "PG1002" : "PG1001",
-      severity: "error",
-      message: dup ? "duplicate key: YAML keeps only one of them, so one setting would be silently lost" : firstLine(e.message),
-      file,
-      pointer: "",
-      span: spanOf(lines, start, Math.max(1, end - start)),
-      hint: dup ? "remove or rename one of the keys" : "check indentation and quoting around this position",
-    });
+    if (e.code === "DUPLICATE_KEY") {
+      diagnostics.push(duplicateKey(file, text, lines, yamlDoc.contents as Node | null, e.pos[0]));
+      continue;
+    }
+    const d = syntaxError(file, text, lines, yamlDoc.contents as Node | null, e);
+    // The parser often reports one mistake several times on the same line; the first report says it best.
+    if (syntaxLines.has(d.span!.line)) continue;
+    syntaxLines.add(d.span!.line);
+    diagnostics.push(d);
   }
   if (diagnostics.length > 0) return { diagnostics };
   const ranges = new Map<string, { key?: [number, number]; value: [number, number] }>();
   walk(yamlDoc.contents as Node | null, [], undefined, ranges, diagnostics, file, lines);
   if (diagnostics.length > 0) return { diagnostics };
   return { doc: { file, text, value: yamlDoc.toJS({ maxAliasCount: 0 }) ?? null, ranges, lines }, diagnostics };
+}
+
+/** Hints for the parser's error codes, saying what to change rather than what the parser saw. */
+const SYNTAX_HINTS: Record<string, string> = {
+  TAB_AS_INDENT: "indent with spaces; YAML does not allow tabs in indentation",
+  BAD_INDENT: "indent all keys of one mapping by the same number of spaces",
+  MULTILINE_IMPLICIT_KEY: "is a `:` missing? each line of a mapping is `key: value`, with a space after the `:`",
+  BLOCK_AS_IMPLICIT_KEY: "quote a value that contains `: `, e.g. `owner: \"team: iot\"`",
+  MISSING_CHAR: "add the missing character",
+};
+
+function syntaxError(file: string, text: string, lines: LineCounter, contents: Node | null, e: YAMLError): Diagnostic {
+  const [start, end] = e.pos;
+  const note = "the file must parse before anything else in it can be checked";
+  // An unclosed quote or bracket is reported where the parser gives up (often the next key or the end
+  // of the file); point at the opening character instead, which is where the fix goes.
+  const opener = /end with a [\]}]|Missing closing/.test(e.message) ? unclosedOpener(text, start) : undefined;
+  if (opener !== undefined) {
+    const ch = text.charAt(opener);
+    const what = ch === "[" ? "list" : ch === "{" ? "mapping" : "string";
+    const close = ch === "[" ? "]" : ch === "{" ? "}" : ch;
+    const line = lines.linePos(opener).line;
+    return {
+      code: "PG1001",
+      severity: "error",
+      message: `invalid YAML: this \`${ch}\` is never closed, so the ${what} runs on into the lines below`,
+      file,
+      pointer: pointerAt(contents, opener, [], false, text),
+      span: spanOf(lines, opener, 1),
+      notes: [note],
+      hint: `add the closing \`${close}\` on line ${line}`,
+    };
+  }
+  // Point at the first non-blank character when the parser reports the start of an indented line.
+  let at = start;
+  if (e.code !== "TAB_AS_INDENT") while (text.charAt(at) === " ") at++;
+  const token = /^[^\s:]+/.exec(text.slice(at, lineEnd(text, at)))?.[0].length ?? 1;
+  const length = at === start ? Math.min(end, lineEnd(text, at)) - at : token;
+  const message = firstLine(e.message);
+  return {
+    code: "PG1001",
+    severity: "error",
+    message: `invalid YAML: ${message.charAt(0).toLowerCase()}${message.slice(1)}`,
+    file,
+    pointer: pointerAt(contents, at, [], true, text) || ownerBefore(contents, at),
+    span: spanOf(lines, at, Math.max(1, length)),
+    notes: [note],
+    hint: SYNTAX_HINTS[e.code] ?? "check indentation, quotes and brackets on this line and the lines above",
+  };
+}
+
+function duplicateKey(file: string, text: string, lines: LineCounter, contents: Node | null, offset: number): Diagnostic {
+  const found = findPair(contents, offset, []);
+  const name = found?.name ?? text.slice(offset, lineEnd(text, offset)).split(":")[0]!.trim();
+  const firstLineNo = found?.first !== undefined ? lines.linePos(found.first).line : undefined;
+  const where = found ? (found.path.length ? ` in ${describePointer(pointerOf(found.path))}` : " at the top level") : "";
+  return {
+    code: "PG1002",
+    severity: "error",
+    message: `duplicate key \`${name}\`${where}: YAML keeps only one of the values, so the other would be silently lost`,
+    file,
+    pointer: found ? pointerOf([...found.path, name]) : "",
+    span: spanOf(lines, offset, Math.max(1, name.length)),
+    hint: firstLineNo !== undefined ? `remove one of the two; the first \`${name}\` is on line ${firstLineNo}` : "remove or rename one of the keys",
+  };
+}
+
+/** Finds the mapping pair whose key starts at offset, its path, and where the same key first appears in that mapping. */
+function findPair(node: Node | null, offset: number, path: Array<string | number>): { name: string; path: Array<string | number>; first?: number } | undefined {
+  if (isMap(node)) {
+    for (const pair of node.items) {
+      const k = pair.key as Node | null;
+      const name = isScalar(k) ? String(k.value) : String(k);
+      if (k?.range?.[0] === offset) {
+        const first = node.items.find((q) => q !== pair && (isScalar(q.key) ? String((q.key as Scalar).value) : String(q.key)) === name);
+        const firstAt = (first?.key as Node | null)?.range?.[0];
+        return { name, path, ...(firstAt !== undefined ? { first: firstAt } : {}) };
+      }
+      const inner = findPair(pair.value as Node | null, offset, [...path, name]);
+      if (inner) return inner;
+    }
+  } else if (isSeq(node)) {
+    for (const [i, item] of node.items.entries()) {
+      const inner = findPair(item as Node | null, offset, [...path, i]);
+      if (inner) return inner;
+    }
+  }
+  return undefined;
+}
+
+/**
+ * The pointer of the deepest key or value whose range contains offset, in a possibly partial document.
+ * With `keyOwner`, an offset inside a key names the mapping that holds the key: a broken line's "key"
+ * is often garbage the parser glued together, so only its parent is worth naming.
+ */
+function pointerAt(node: Node | null, offset: number, path: Array<string | number> = [], keyOwner = false, text = ""): string {
+  if (isMap(node)) {
+    for (const pair of node.items) {
+      const k = pair.key as Node | null;
+      const v = pair.value as Node | null;
+      const name = isScalar(k) ? String(k.value) : String(k);
+      const end = v?.range?.[2] ?? k?.range?.[2];
+      if (k?.range && offset >= k.range[0] && end !== undefined && offset < end) {
+        // A key spread over several lines is the parser gluing broken lines together, not a real key.
+        if ((keyOwner && offset < k.range[2]) || text.slice(k.range[0], k.range[1]).includes("\n")) return pointerOf(path);
+        return pointerAt(v, offset, [...path, name], keyOwner, text);
+      }
+    }
+  } else if (isSeq(node)) {
+    for (const [i, item] of node.items.entries()) {
+      const r = (item as Node | null)?.range;
+      if (r && offset >= r[0] && offset < r[2]) return pointerAt(item as Node, offset, [...path, i], keyOwner, text);
+    }
+  }
+  return pointerOf(path);
+}
+
+/**
+ * The mapping holding the last key before offset: for a broken line the parser could not attach
+ * anywhere (a tab-indented key), the mapping it was evidently meant to continue.
+ */
+function ownerBefore(node: Node | null, offset: number, path: Array<string | number> = []): string {
+  let found = "";
+  if (isMap(node)) {
+    for (const pair of node.items) {
+      const k = pair.key as Node | null;
+      if (!k?.range || k.range[0] >= offset) break;
+      const name = isScalar(k) ? String(k.value) : String(k);
+      found = ownerBefore(pair.value as Node | null, offset, [...path, name]) || pointerOf(path);
+    }
+  } else if (isSeq(node)) {
+    for (const [i, item] of node.items.entries()) {
+      const r = (item as Node | null)?.range;
+      if (!r || r[0] >= offset) break;
+      found = ownerBefore(item as Node, offset, [...path, i]);
+    }
+  }
+  return found;
+}
+
+/** Offset of the quote, `[` or `{` still open at offset, scanning from the start (comments and quoted text skipped). */
+function unclosedOpener(text: string, offset: number): number | undefined {
+  const stack: number[] = [];
+  let quote: number | undefined;
+  for (let i = 0; i < offset && i < text.length; i++) {
+    const c = text.charAt(i);
+    if (quote !== undefined) {
+      const q = text.charAt(quote);
+      if (c === "\\" && q === '"') i++;
+      else if (c === q) {
+        if (q === "'" && text.charAt(i + 1) === "'") i++;
+        else quote = undefined;
+      }
+      continue;
+    }
+    if (c === "#" && (i === 0 || /\s/.test(text.charAt(i - 1)))) {
+      i = lineEnd(text, i) - 1;
+    } else if ((c === '"' || c === "'") && (i === 0 || /[\s:,[{]/.test(text.charAt(i - 1)))) {
+      quote = i;
+    } else if (c === "[" || c === "{") {
+      stack.push(i);
+    } else if (c === "]" || c === "}") {
+      stack.pop();
+    }
+  }
+  return quote ?? stack.pop();
+}
+
+function lineEnd(text: string, offset: number): number {
+  const nl = text.indexOf("\n", offset);
+  return nl === -1 ? text.length : nl;
 }
 
 function walk(
@@ -55,11 +225,11 @@ function walk(
     diags.push({
       code: "PG1004",
       severity: "error",
-      message: "YAML aliases are not supported in pipeline files",
+      message: `YAML alias \`${String(node)}\` is not allowed in pipeline files: a reused value hides which settings change together, and errors could not point at it`,
       file,
       pointer: pointerOf(path),
       span: spanOf(lines, r[0], Math.max(1, r[1] - r[0])),
-      hint: "write the value out; use `environments:` for per-environment differences",
+      hint: `write the value out here; the anchor \`&${node.source}\` can then be removed`,
     });
     return;
   }
@@ -88,12 +258,24 @@ export function locate(doc: SourceDoc, pointer: string, prefer: "key" | "value" 
   for (;;) {
     const r = doc.ranges.get(p);
     if (r) {
-      const [s, e] = prefer === "key" && r.key ? r.key : r.value;
+      // A block mapping or list cannot be underlined on one line: mark its key instead, or for a key-less
+      // mapping (the root, a list item) its first key.
+      const multiLine = doc.text.slice(r.value[0], r.value[1]).trimEnd().includes("\n");
+      const [s, e] = r.key && (prefer === "key" || multiLine) ? r.key : !r.key && (prefer === "key" || multiLine) ? (firstChildKey(doc, p) ?? r.value) : r.value;
       return spanOf(doc.lines, s, Math.max(1, e - s));
     }
     if (p === "") return undefined;
     p = p.slice(0, p.lastIndexOf("/"));
   }
+}
+
+function firstChildKey(doc: SourceDoc, pointer: string): [number, number] | undefined {
+  let best: [number, number] | undefined;
+  for (const [p, r] of doc.ranges) {
+    if (!r.key || !p.startsWith(`${pointer}/`) || p.indexOf("/", pointer.length + 1) !== -1) continue;
+    if (!best || r.key[0] < best[0]) best = r.key;
+  }
+  return best;
 }
 
 /** Span of characters [offset, offset+length) inside the scalar value at pointer — for errors inside expressions. */
@@ -106,8 +288,50 @@ export function locateInside(doc: SourceDoc, pointer: string, offset: number, le
   const quoted = raw.startsWith('"') || raw.startsWith("'");
   const base = s + (quoted ? 1 : 0);
   const inner = quoted ? raw.slice(1, -1) : raw;
+  if (!quoted && inner.includes("\n")) {
+    const at = multiLineOffset(doc.text, s, e, offset);
+    if (at !== undefined) return spanOf(doc.lines, at, Math.max(1, Math.min(length, lineEnd(doc.text, at) - at)));
+  }
   if (inner.includes("\n") || /\\|''/.test(inner)) return spanOf(doc.lines, s, Math.max(1, e - s));
   return spanOf(doc.lines, base + offset, Math.max(1, length));
+}
+
+/**
+ * Source offset of character `offset` of a scalar written over several lines: a plain scalar, or a
+ * `>`/`|` block scalar. Both join their lines with one character (a space or a newline) after
+ * dropping the indentation, so the mapping is exact as long as no line is blank or indented deeper.
+ * Undefined for anything else (the caller then marks the whole value).
+ */
+function multiLineOffset(text: string, start: number, end: number, offset: number): number | undefined {
+  const segments: Array<[number, number]> = []; // [source start, length] of each line's content
+  const block = /^[>|][+-]?[ \t]*(#.*)?\n/.exec(text.slice(start, end));
+  let pos = start;
+  let indent: number | undefined;
+  if (block) pos += block[0].length;
+  while (pos < end) {
+    const stop = Math.min(lineEnd(text, pos), end);
+    const line = text.slice(pos, stop);
+    const lead = line.length - line.trimStart().length;
+    const content = line.trim();
+    if (content === "") {
+      if (stop >= end || text.slice(stop, end).trim() === "") break; // trailing newline of the value
+      return undefined;
+    }
+    if (block) {
+      indent ??= lead;
+      if (lead !== indent) return undefined;
+    }
+    // The first line of a plain scalar starts at the value itself; later lines after their indentation.
+    const from = !block && segments.length === 0 ? pos : pos + lead;
+    segments.push([from, block ? line.length - lead : content.length + (from === pos ? lead : 0)]);
+    pos = stop + 1;
+  }
+  let rest = offset;
+  for (const [from, len] of segments) {
+    if (rest < len) return from + rest;
+    rest -= len + 1;
+  }
+  return undefined;
 }
 
 function firstLine(s: string): string {

@@ -22,13 +22,15 @@ export function checkSemantics(doc: SourceDoc): Diagnostic[] {
   for (const cat of CATEGORIES) {
     for (const id of Object.keys(spec[cat] ?? {})) {
       const prev = firstSection.get(id);
-      if (prev) at([cat, id], "PG3011", `component id \`${id}\` is used in both \`${prev}\` and \`${cat}\`; ids name Terraform resources and must be unique`, "rename one of them");
-      else firstSection.set(id, cat);
-      if (RESERVED_IDS.includes(id)) at([cat, id], "PG3008", `component id \`${id}\` is reserved for the module's own resources`, `choose another id; reserved: ${RESERVED_IDS.join(", ")}`);
+      if (prev) {
+        const line = locate(doc, pointerOf([prev, id]), "key")?.line;
+        at([cat, id], "PG3011", `component id \`${id}\` is already used in \`${prev}\`${line ? ` (line ${line})` : ""}; ids name the Terraform resources and files of a component and must be unique across sections`, "rename one of them, and update the `inputs` that refer to it");
+      } else firstSection.set(id, cat);
+      if (RESERVED_IDS.includes(id)) at([cat, id], "PG3008", `component id \`${id}\` is reserved: the module already has files or resources of that name (\`${id}.tf\`, \`aws_*.${id}\`)`, `choose another id; reserved: ${RESERVED_IDS.join(", ")}`);
       const hasFunction = cat !== "sources" || spec[cat][id]?.type === "generator";
       const len = maxPhysicalLength(String(spec.pipeline), id);
       if (hasFunction && len > LIMITS.lambdaFunction) {
-        at([cat, id], "PG3009", `function and role names for \`${id}\` can reach ${len} characters (pipeline \`${spec.pipeline}\`, environment up to 10, id), over the Lambda/IAM limit of ${LIMITS.lambdaFunction}`, "shorten the component id or the pipeline name");
+        at([cat, id], "PG3009", `function and role names for \`${id}\` can reach ${len} characters (\`${spec.pipeline}-<environment>-${id.replace(/_/g, "-")}\`, environment up to 10), over the Lambda and IAM limit of ${LIMITS.lambdaFunction}; creating them would fail at apply time`, `shorten the component id or the pipeline name by at least ${len - LIMITS.lambdaFunction} characters`);
       }
     }
   }
@@ -36,7 +38,7 @@ export function checkSemantics(doc: SourceDoc): Diagnostic[] {
   for (const [env, overlay] of Object.entries((spec.environments ?? {}) as Record<string, any>)) {
     for (const key of ["capacity", "retention_hours"]) {
       for (const id of Object.keys(overlay?.[key] ?? {})) {
-        if (!kinesis.includes(id)) at(["environments", env, key, id], "PG3012", `\`${id}\` in environment \`${env}\` is not a kinesis source`, didYouMean(id, kinesis, "kinesis sources"));
+        if (!kinesis.includes(id)) at(["environments", env, key, id], "PG3012", `\`${key}\` of environment \`${env}\` names \`${id}\`, which is not a kinesis source, so the setting would apply to nothing`, didYouMean(id, kinesis, "kinesis sources"));
       }
     }
   }

@@ -3,7 +3,7 @@ import { loadSchema } from "../../load-schema.ts";
 import { render } from "../../../emit/templates.ts";
 import { physicalName } from "../../../naming/names.ts";
 import { hclString } from "../../../emit/hcl-literal.ts";
-import { didYouMean } from "../../../diagnostics/suggest.ts";
+import { didYouMean, droppedBy } from "../../../diagnostics/suggest.ts";
 
 export interface RouteCfg {
   route: string;
@@ -21,7 +21,7 @@ export const httpApi: Kind = {
   check({ component: c, model, input, report }) {
     const from = model.byId.get(String(c.config.from));
     if (!from) {
-      report("/from", "PG3001", `unknown component id \`${String(c.config.from)}\` in \`from\``, didYouMean(String(c.config.from), model.components.filter((x) => x.type === "dynamodb").map((x) => x.id), "dynamodb sinks"));
+      report("/from", "PG3001", `unknown component id \`${String(c.config.from)}\` in \`from\` of API \`${c.id}\`: no dynamodb sink has this id, so the API would have no table to read`, didYouMean(String(c.config.from), model.components.filter((x) => x.type === "dynamodb").map((x) => x.id), "dynamodb sinks"));
       return undefined;
     }
     if (from.type !== "dynamodb") {
@@ -30,18 +30,26 @@ export const httpApi: Kind = {
     }
     if (!input) return undefined;
     const fields = Object.keys(input);
-    const seen = new Set<string>();
+    const first = new Map<string, number>();
+    // A field the table does not store: say which upstream component dropped it when it is a contract field.
+    const missing = (f: string, what: string, consequence: string): [string, string] => {
+      const lost = droppedBy(model, from.inputs[0] ?? "", f);
+      return lost
+        ? [`${what} \`${f}\` is not stored in \`${from.id}\`: ${lost.reason}`, `${lost.hint}; stored fields: ${[...fields].sort().join(", ")}`]
+        : [`${what} \`${f}\` is not a field stored in \`${from.id}\`, so ${consequence}`, didYouMean(f, fields, "stored fields")];
+    };
     (c.config.routes as RouteCfg[]).forEach((r, i) => {
-      if (seen.has(r.route)) report(`/routes/${i}/route`, "PG3008", `route \`${r.route}\` is declared twice`, "remove the duplicate");
-      seen.add(r.route);
+      const prev = first.get(r.route);
+      if (prev !== undefined) report(`/routes/${i}/route`, "PG3008", `route \`${r.route}\` is declared twice (first in \`routes[${prev}]\`); API Gateway cannot route one path to two definitions`, "remove one of them or give it another path");
+      else first.set(r.route, i);
       for (const prop of ["average", "weighted_by"] as const) {
         const f = r[prop];
         if (f === undefined) continue;
-        if (!input[f]) report(`/routes/${i}/${prop}`, "PG3005", `\`${f}\` is not a field stored in \`${from.id}\``, didYouMean(f, fields, "stored fields"));
-        else if (input[f] !== "number") report(`/routes/${i}/${prop}`, "PG3007", `\`${f}\` is a ${input[f]}; ${prop === "average" ? "an average" : "a weight"} needs a number`, "name a numeric field");
+        if (!input[f]) report(`/routes/${i}/${prop}`, "PG3005", ...missing(f, `\`${prop}\` field`, "the route would have nothing to compute"));
+        else if (input[f] !== "number") report(`/routes/${i}/${prop}`, "PG3007", `\`${f}\` is a ${input[f]}; ${prop === "average" ? "an average" : "a weight"} needs a number`, `name a numeric field: ${fields.filter((x) => input[x] === "number").sort().join(", ") || "none stored"}`);
       }
       (r.filters ?? []).forEach((f, j) => {
-        if (!input[f]) report(`/routes/${i}/filters/${j}`, "PG3005", `filter \`${f}\` is not a field stored in \`${from.id}\``, didYouMean(f, fields, "stored fields"));
+        if (!input[f]) report(`/routes/${i}/filters/${j}`, "PG3005", ...missing(f, "filter", `\`?${f}=\` could never match an item`));
       });
     });
     return undefined;

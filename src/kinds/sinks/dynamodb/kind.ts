@@ -4,7 +4,7 @@ import { loadSchema } from "../../load-schema.ts";
 import { render } from "../../../emit/templates.ts";
 import { physicalName } from "../../../naming/names.ts";
 import { hclString } from "../../../emit/hcl-literal.ts";
-import { didYouMean } from "../../../diagnostics/suggest.ts";
+import { didYouMean, droppedBy } from "../../../diagnostics/suggest.ts";
 import { pascal } from "../s3/kind.ts";
 
 /** The TTL attribute pipegen writes (epoch seconds), named so it cannot clash with contract fields by accident. */
@@ -23,17 +23,20 @@ export const dynamodb: Kind = {
   category: "sinks",
   schema: loadSchema(import.meta.url),
   accepts: ["stream", "window"],
-  check({ component: c, input, report }) {
+  check({ component: c, model, input, report }) {
     if (!input) return undefined;
     const key = c.config.key as { partition: string; sort?: string };
+    const from = c.inputs[0]!;
     for (const role of ["partition", "sort"] as const) {
       const f = key[role];
       if (!f) continue;
       const t = input[f];
-      if (!t) report(`/key/${role}`, "PG3005", `${role} key \`${f}\` is not a field of the records arriving from \`${c.inputs[0]}\``, didYouMean(f, Object.keys(input), "fields"));
-      else if (!ATTRIBUTE_TYPE[t]) report(`/key/${role}`, "PG3007", `${role} key \`${f}\` is a ${t}; table keys must be strings, numbers or timestamps`, "choose another key field");
+      const lost = t ? undefined : droppedBy(model, from, f);
+      if (lost) report(`/key/${role}`, "PG3005", `${role} key \`${f}\` is not in the records arriving from \`${from}\`: ${lost.reason}`, `${lost.hint}; fields arriving: ${Object.keys(input).sort().join(", ")}`);
+      else if (!t) report(`/key/${role}`, "PG3005", `${role} key \`${f}\` is not a field of the records arriving from \`${from}\`; every item needs its key`, didYouMean(f, Object.keys(input), "fields"));
+      else if (!ATTRIBUTE_TYPE[t]) report(`/key/${role}`, "PG3007", `${role} key \`${f}\` is a ${t}; DynamoDB table keys must be strings, numbers or timestamps`, "choose another key field");
     }
-    if (key.sort && key.sort === key.partition) report("/key/sort", "PG3008", "sort key and partition key are the same field", "use a different sort key or drop it");
+    if (key.sort && key.sort === key.partition) report("/key/sort", "PG3008", `sort key and partition key are the same field \`${key.sort}\`, so each partition could hold only one item`, "use a different sort key, such as `window_start`, or drop `sort`");
     if (c.config.ttl_days && input[TTL_ATTRIBUTE]) report("/ttl_days", "PG3008", `records already have a field \`${TTL_ATTRIBUTE}\`, which TTL would overwrite`, "rename that field with a map transform");
     return input;
   },

@@ -3,7 +3,7 @@ import { loadSchema } from "../../load-schema.ts";
 import { render, sharedTemplate } from "../../../emit/templates.ts";
 import { bucketName, maxBucketLength, LIMITS } from "../../../naming/names.ts";
 import { hclString } from "../../../emit/hcl-literal.ts";
-import { didYouMean } from "../../../diagnostics/suggest.ts";
+import { didYouMean, droppedBy } from "../../../diagnostics/suggest.ts";
 
 /** Environment variable the writing handler reads the bucket name from. */
 export function bucketEnv(id: string): string {
@@ -22,19 +22,32 @@ export const s3: Kind = {
   check({ component: c, model, input, report }) {
     const len = maxBucketLength(model.name, c.id);
     if (len > LIMITS.s3Bucket) {
-      report("", "PG3009", `bucket name for \`${c.id}\` can reach ${len} characters (pipeline, environment up to 10, id, account id), over the S3 limit of ${LIMITS.s3Bucket}`, "shorten the sink id or the pipeline name");
+      report(
+        "",
+        "PG3009",
+        `bucket names for sink \`${c.id}\` can reach ${len} characters (\`${model.name}-<environment>-${c.id.replace(/_/g, "-")}-<account id>\`, environment up to 10), over the S3 limit of ${LIMITS.s3Bucket}; creating the bucket would fail at apply time`,
+        `shorten the sink id or the pipeline name by at least ${len - LIMITS.s3Bucket} characters`,
+      );
     }
     const tf = c.config.time_field as string | undefined;
     if (tf && input) {
-      if (!input[tf]) report("/time_field", "PG3005", `time field \`${tf}\` is not in the records arriving from \`${c.inputs[0]}\``, didYouMean(tf, Object.keys(input), "fields"));
-      else if (input[tf] !== "timestamp") report("/time_field", "PG3007", `time field \`${tf}\` is a ${input[tf]}, not a timestamp`, "name a field of type timestamp");
+      const lost = input[tf] ? undefined : droppedBy(model, c.inputs[0]!, tf);
+      if (lost) report("/time_field", "PG3005", `time field \`${tf}\` is not in the records arriving from \`${c.inputs[0]}\`: ${lost.reason}`, lost.hint);
+      else if (!input[tf]) report("/time_field", "PG3005", `time field \`${tf}\` is not in the records arriving from \`${c.inputs[0]}\``, didYouMean(tf, Object.keys(input), "fields"));
+      else if (input[tf] !== "timestamp") report("/time_field", "PG3007", `time field \`${tf}\` is a ${input[tf]}, not a timestamp, so it cannot pick a date partition`, `name a field of type timestamp: ${Object.keys(input).filter((f) => input[f] === "timestamp").sort().join(", ") || "none arrive"}`);
     }
     const archive = c.config.archive_after_days as number | undefined;
     const glacier = c.config.glacier_after_days as number | undefined;
     const expire = c.config.expire_after_days as number | undefined;
-    if (archive && glacier && glacier <= archive) report("/glacier_after_days", "PG2006", "`glacier_after_days` must be later than `archive_after_days`", `use a value above ${archive}`);
+    // S3 rejects a lifecycle rule whose transitions are out of order, so apply would fail half-way.
+    if (archive && glacier && glacier <= archive) {
+      report("/glacier_after_days", "PG2006", `\`glacier_after_days\` (${glacier}) must be later than \`archive_after_days\` (${archive}): objects move to STANDARD_IA first, then to GLACIER_IR, and S3 rejects transitions out of order`, `use a value above ${archive}, or remove \`archive_after_days\``);
+    }
     const last = glacier ?? archive;
-    if (expire && last && expire <= last) report("/expire_after_days", "PG2006", "`expire_after_days` must be later than the storage class transitions", `use a value above ${last}`);
+    const lastKey = glacier ? "glacier_after_days" : "archive_after_days";
+    if (expire && last && expire <= last) {
+      report("/expire_after_days", "PG2006", `\`expire_after_days\` (${expire}) must be later than \`${lastKey}\` (${last}): objects would be deleted before their storage class transition, which S3 rejects`, `use a value above ${last}, or remove the transition`);
+    }
     return undefined;
   },
   terraform(c) {

@@ -31,7 +31,7 @@ export const generator: Kind = {
   check({ component: c, model, report }) {
     const into = model.byId.get(String(c.config.into));
     if (!into) {
-      report("/into", "PG3001", `unknown component id \`${String(c.config.into)}\` in \`into\``, didYouMean(String(c.config.into), model.components.filter((x) => x.type === "kinesis").map((x) => x.id), "kinesis sources"));
+      report("/into", "PG3001", `unknown component id \`${String(c.config.into)}\` in \`into\` of generator \`${c.id}\`: no kinesis source has this id, so the records would have nowhere to go`, didYouMean(String(c.config.into), model.components.filter((x) => x.type === "kinesis").map((x) => x.id), "kinesis sources"));
     } else if (into.type !== "kinesis") {
       report("/into", "PG3003", `generator \`${c.id}\` can only write into a kinesis source, not ${into.type} \`${into.id}\``, "name a source of `type: kinesis` in `into`");
     }
@@ -40,17 +40,18 @@ export const generator: Kind = {
     for (const [name, g] of Object.entries(fields)) {
       const want = model.record[name];
       if (!want) {
-        report(`/fields/${name}`, "PG3005", `field \`${name}\` is not in the record contract`, didYouMean(name, known, "contract fields"));
+        const typo = didYouMean(name, known, "contract fields");
+        report(`/fields/${name}`, "PG3005", `generated field \`${name}\` is not in the record contract, so every generated record would fail it`, typo.startsWith("did you mean") ? typo : `add \`${name}\` to \`record:\` or remove this generator; ${typo}`);
         continue;
       }
       const can = generatorType(g);
       if (!can.includes(want)) {
-        report(`/fields/${name}`, "PG3007", `field \`${name}\` is a ${want} in the record contract, but this generator produces ${can.join(" or ") || "mixed values"}`, want === "timestamp" ? "use `now` for timestamps" : want === "number" ? "use `uniform`, `sequence` or numeric `one_of` values" : "use `one_of` with strings or `constant`");
+        report(`/fields/${name}`, "PG3007", `field \`${name}\` is a ${want} in the record contract, but this generator produces ${can.length ? `${can.join(" or ")} values` : "mixed values"} that would fail it`, want === "timestamp" ? "use `now` for timestamps" : want === "number" ? "use `uniform`, `sequence` or numeric `one_of` values" : "use `one_of` with strings or `constant`");
       }
     }
     const missing = known.filter((k) => !(k in fields));
     if (missing.length) {
-      report("/fields", "PG3005", `no generator for contract field${missing.length > 1 ? "s" : ""} ${missing.map((m) => `\`${m}\``).join(", ")}: every generated record would fail the contract`, "add a generator for each field of `record`");
+      report("/fields", "PG3005", `no generator for contract field${missing.length > 1 ? "s" : ""} ${missing.map((m) => `\`${m}\``).join(", ")}: every generated record would fail the contract`, `add ${missing.map((m) => `\`${m}: ${model.record[m] === "timestamp" ? "now" : model.record[m] === "number" ? "{ uniform: [0, 100] }" : model.record[m] === "boolean" ? "{ constant: true }" : "{ one_of: [a, b] }"}\``).join(", ")} under \`fields:\``);
     }
     return undefined;
   },

@@ -14,6 +14,13 @@ export function windowSeconds(window: string): number {
   return window.endsWith("m") ? n * 60 : n;
 }
 
+/** The type an aggregate entry was meant to have, for an entry that failed its checks. */
+function guessType(src: string, input: Record<string, FieldType>): FieldType {
+  const m = /^\s*(min|max)\s*\(\s*([a-z_][a-z0-9_]*)\s*\)\s*$/.exec(src);
+  const t = m ? input[m[2]!] : undefined;
+  return t === "timestamp" ? t : "number";
+}
+
 /** Aggregate: per group and tumbling window, using the Kinesis event source mapping's window state. */
 export const aggregate: Kind = {
   name: "aggregate",
@@ -40,8 +47,14 @@ export const aggregate: Kind = {
         continue;
       }
       const r = parseAggregate(src, input);
-      for (const e of r.errors) report(`/compute/${name}`, /unknown field/.test(e.message) ? "PG3005" : "PG3006", e.message, e.hint, { offset: e.offset, length: e.length });
-      if (r.resultType) out[name] = r.resultType;
+      for (const e of r.errors) {
+        const code = /unknown field/.test(e.message) ? "PG3005" : /needs a .* field/.test(e.message) ? "PG3007" : "PG3006";
+        const numeric = Object.keys(input).filter((f) => input[f] === "number");
+        const hint = e.hint ?? (code === "PG3007" ? `aggregate a number field${numeric.length ? ` (${numeric.map((f) => `\`${f}\``).join(", ")})` : ""}, or use \`count()\`` : undefined);
+        report(`/compute/${name}`, code, e.message, hint, { offset: e.offset, length: e.length });
+      }
+      // A broken entry still declares its field: downstream checks should not also report it as missing.
+      out[name] = r.resultType ?? guessType(src, input);
     }
     return sortedRecord(out) as RecordType;
   },

@@ -1,4 +1,4 @@
-import type { Kind } from "../../kind.ts";
+import type { Kind, Report } from "../../kind.ts";
 import { loadSchema } from "../../load-schema.ts";
 import { checkedExpression, compileChecked } from "../expression-checks.ts";
 
@@ -11,7 +11,10 @@ export const filter: Kind = {
   produces: "same",
   check({ component: c, input, report }) {
     if (!input) return undefined;
-    const r = checkedExpression(String(c.config.where), input, "/where", report);
+    // Parse errors come without a hint; show what a condition looks like.
+    const example = "write a condition over record fields, e.g. `temperature >= -50 and temperature <= 150`";
+    const withHint: Report = (p, code, message, hint, at) => report(p, code, message, hint ?? (code === "PG3006" ? example : undefined), at);
+    const r = checkedExpression(String(c.config.where), input, "/where", withHint);
     if (r && r.type !== "boolean") {
       report("/where", "PG3007", `\`where\` must be a boolean condition, but this expression is a ${r.type}`, "compare the value, e.g. `temperature > 0`");
     }

@@ -1,4 +1,4 @@
-import type { Kind } from "../../kind.ts";
+import type { Kind, Report } from "../../kind.ts";
 import type { FieldType, RecordType } from "../../../expr/index.ts";
 import { loadSchema } from "../../load-schema.ts";
 import { checkedExpression, compileChecked } from "../expression-checks.ts";
@@ -19,7 +19,8 @@ export const map: Kind = {
     const cfg = c.config as Cfg;
     const out: Record<string, FieldType> = { ...input };
     for (const [name, src] of Object.entries(cfg.compute ?? {})) {
-      const r = checkedExpression(src, input, `/compute/${name}`, report);
+      const withHint: Report = (p, code, message, hint, at) => report(p, code, message, hint ?? (code === "PG3006" ? "write an expression over record fields, e.g. `temperature * 9 / 5 + 32`" : undefined), at);
+      const r = checkedExpression(src, input, `/compute/${name}`, withHint);
       if (r) {
         if (r.type === "null") report(`/compute/${name}`, "PG3007", `computed field \`${name}\` is always null`, "compute a value or drop the field instead");
         else out[name] = r.type;
