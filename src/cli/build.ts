@@ -1,10 +1,12 @@
 import { existsSync, readdirSync } from "node:fs";
-import { join, resolve } from "node:path";
+import { join, relative, resolve } from "node:path";
 import type { Diagnostic } from "../diagnostics/diagnostic.ts";
 import { hasErrors, UsageError } from "../diagnostics/diagnostic.ts";
-import { compile, readSpec } from "../compile/compile.ts";
+import { compile, readSpec, toPosix } from "../compile/compile.ts";
 import type { RenderedFile } from "../emit/emit.ts";
-import { emitModule } from "../emit/emit.ts";
+import { renderModule, resolveZips, zipRequests } from "../emit/emit.ts";
+import type { ZipRequest } from "../emit/emit.ts";
+import { isUpToDate, writeStamp } from "./stamps.ts";
 import { staleFiles, writeIfMissing, writeModule } from "./write.ts";
 import { userCodePath } from "../kinds/transforms/function/kind.ts";
 import { planFunctionUnits } from "../plan/functions.ts";
@@ -25,6 +27,8 @@ export interface BuildResult {
   stale: string[];
   written: string[];
   stubs: string[];
+  /** Pipelines skipped because their inputs and output did not change since the last build. */
+  unchanged: string[];
 }
 
 /** `pipelines/*.yaml` (and .yml) when no files are named. */
@@ -38,14 +42,23 @@ export function defaultSpecs(cwd: string): string[] {
 
 /** Validates every spec, then (unless any had errors) emits all modules and writes them — or, with check, compares. */
 export async function build(files: string[], opts: BuildOptions): Promise<BuildResult> {
-  const result: BuildResult = { diagnostics: [], sources: new Map(), modules: [], stale: [], written: [], stubs: [] };
+  const result: BuildResult = { diagnostics: [], sources: new Map(), modules: [], stale: [], written: [], stubs: [], unchanged: [] };
   const compiled = [];
   const seenPipelines = new Map<string, string>();
+  const outRoot = resolve(opts.cwd, opts.outDir);
   for (const file of files) {
     const read = readSpec(file, opts.cwd);
     result.diagnostics.push(...read.diagnostics);
     if (read.text === undefined) continue;
     result.sources.set(file, read.text);
+    const specPath = toPosix(relative(opts.cwd, resolve(opts.cwd, file)));
+    // Unchanged inputs and untouched output: skip every stage for this pipeline.
+    const name = /^pipeline:\s*([a-z][a-z0-9-]*)\s*$/m.exec(read.text)?.[1];
+    if (!opts.check && !opts.validateOnly && name && !seenPipelines.has(name) && isUpToDate(join(outRoot, name), specPath, read.text, opts.outDir, opts.cwd)) {
+      seenPipelines.set(name, file);
+      result.unchanged.push(name);
+      continue;
+    }
     const c = compile(file, read.text, { cwd: opts.cwd, outDir: opts.outDir });
     result.diagnostics.push(...c.diagnostics);
     if (c.plan) {
@@ -55,16 +68,16 @@ export async function build(files: string[], opts: BuildOptions): Promise<BuildR
         continue;
       }
       seenPipelines.set(c.plan.pipeline, file);
-      compiled.push({ file, ...c, plan: c.plan });
+      compiled.push({ file, specPath, text: read.text, ...c, plan: c.plan });
     }
   }
   if (hasErrors(result.diagnostics) || opts.validateOnly) return result;
-  const outRoot = resolve(opts.cwd, opts.outDir);
+  const pending: Array<{ c: (typeof compiled)[number]; dir: string; files: RenderedFile[]; zips: ZipRequest[]; userFiles: string[] }> = [];
   for (const c of compiled) {
     const dir = join(outRoot, c.plan.pipeline);
     const specDir = dirname(resolve(opts.cwd, c.file));
     const units = planFunctionUnits({ model: c.model!, graph: c.graph!, userCodeImport: () => "" });
-    // User code is an input of the bundle: stubs are bundled from memory on first build.
+    // User code is an input of the bundle.
     const userFiles = (id: string) => {
       const u = units.find((x) => x.id === id)!;
       return [...u.steps, ...u.after].filter((s) => s.type === "function").map((s) => join(specDir, userCodePath(c.model!.name, s.id, s.config.code)));
@@ -76,36 +89,42 @@ export async function build(files: string[], opts: BuildOptions): Promise<BuildR
       result.stale.push(...c.plan.userStubs.map((s) => `${s.path} (user code stub missing; run pipegen build)`));
       continue;
     }
-    try {
-      const files = await emitModule(c.plan, dir, userFiles, opts.cwd);
-      result.modules.push({ pipeline: c.plan.pipeline, dir, files });
-    } catch (e) {
-      // esbuild reports type-independent problems in user code (syntax, unresolved imports) here.
-      const errors = (e as { errors?: Array<{ text: string; location?: { file: string; line: number; column: number; length: number } }> }).errors;
-      if (!errors) throw e;
-      for (const err of errors) {
-        const loc = err.location;
-        result.diagnostics.push({
-          code: "PG5002",
-          severity: "error",
-          message: `bundling the handlers of \`${c.plan.pipeline}\` failed: ${err.text}`,
-          file: loc && !loc.file.startsWith("pipegen-handler:") ? loc.file.replace(/^pipegen-user:/, "") : c.file,
-          pointer: "",
-          ...(loc && !loc.file.startsWith("pipegen-handler:") ? { span: { line: loc.line, col: loc.column + 1, length: Math.max(1, loc.length) } } : {}),
-          hint: "fix the user code of the function transform named in the message",
-        });
-      }
-    }
+    const zips = await zipRequests(c.plan, dir, userFiles, opts.cwd);
+    pending.push({ c, dir, files: renderModule(c.plan), zips, userFiles: [...new Set(units.flatMap((u) => userFiles(u.id)))] });
   }
-  if (hasErrors(result.diagnostics)) return { ...result, modules: [] };
-  for (const m of result.modules) {
-    const rel = `${opts.outDir.replace(/\/$/, "")}/${m.pipeline}`;
+  let zips: Map<string, Buffer>;
+  try {
+    zips = await resolveZips(pending.flatMap((p) => p.zips), opts.cwd);
+  } catch (e) {
+    // esbuild reports problems in user code (syntax, unresolved imports) here.
+    const errors = (e as { errors?: Array<{ text: string; location?: { file: string; line: number; column: number; length: number } }> }).errors;
+    if (!errors) throw e;
+    for (const err of errors) {
+      const loc = err.location;
+      const userFile = loc && !loc.file.startsWith("pipegen-handler:") ? loc.file.replace(/^pipegen-user:/, "") : undefined;
+      result.diagnostics.push({
+        code: "PG5002",
+        severity: "error",
+        message: `bundling the handlers failed: ${err.text}`,
+        file: userFile ?? pending[0]?.c.file ?? "",
+        pointer: "",
+        ...(userFile && loc ? { span: { line: loc.line, col: loc.column + 1, length: Math.max(1, loc.length) } } : {}),
+        hint: "fix the user code of the function transform named in the message",
+      });
+    }
+    return result;
+  }
+  for (const p of pending) {
+    const files = [...p.files, ...p.zips.map((z) => ({ path: z.path, data: zips.get(z.key)! }))].sort((a, b) => (a.path < b.path ? -1 : 1));
+    result.modules.push({ pipeline: p.c.plan.pipeline, dir: p.dir, files });
+    const rel = `${opts.outDir.replace(/\/$/, "")}/${p.c.plan.pipeline}`;
     if (opts.check) {
-      const s = staleFiles(m.dir, m.files);
-      result.stale.push(...s.changed.map((p) => `${rel}/${p} (differs)`), ...s.missing.map((p) => `${rel}/${p} (missing)`), ...s.extra.map((p) => `${rel}/${p} (not generated)`));
+      const s = staleFiles(p.dir, files);
+      result.stale.push(...s.changed.map((f) => `${rel}/${f} (differs)`), ...s.missing.map((f) => `${rel}/${f} (missing)`), ...s.extra.map((f) => `${rel}/${f} (not generated)`));
     } else {
-      const w = writeModule(m.dir, m.files);
-      result.written.push(...w.written.map((p) => `${rel}/${p}`), ...w.removed.map((p) => `${rel}/${p} (removed)`));
+      const w = writeModule(p.dir, files);
+      result.written.push(...w.written.map((f) => `${rel}/${f}`), ...w.removed.map((f) => `${rel}/${f} (removed)`));
+      writeStamp(p.dir, p.c.specPath, p.c.text, opts.outDir, opts.cwd, p.userFiles, files.map((f) => f.path));
     }
   }
   return result;

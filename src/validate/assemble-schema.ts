@@ -1,5 +1,6 @@
 import { readFileSync } from "node:fs";
 import { KINDS } from "../kinds/index.ts";
+import { assetPath } from "../assets.ts";
 import type { Category } from "../model/types.ts";
 
 const SINGULAR: Record<Category, string> = { sources: "source", transforms: "transform", sinks: "sink", serve: "serve" };
@@ -10,8 +11,8 @@ const SINGULAR: Record<Category, string> = { sources: "source", transforms: "tra
  * user meant instead of one error per alternative (which is what oneOf would produce).
  */
 export function assembleSchema(): Record<string, unknown> {
-  const root = JSON.parse(readFileSync(new URL("./root.schema.json", import.meta.url), "utf8")) as Record<string, any>;
-  const shared = JSON.parse(readFileSync(new URL("../kinds/shared/schema.json", import.meta.url), "utf8")) as Record<string, any>;
+  const root = JSON.parse(readFileSync(assetPath("src/validate/root.schema.json"), "utf8")) as Record<string, any>;
+  const shared = JSON.parse(readFileSync(assetPath("src/kinds/shared/schema.json"), "utf8")) as Record<string, any>;
   const definitions: Record<string, unknown> = { ...shared.definitions };
   for (const category of ["sources", "transforms", "sinks", "serve"] as const) {
     const kinds = KINDS.filter((k) => k.category === category).sort((a, b) => (a.name < b.name ? -1 : 1));

@@ -32,6 +32,8 @@ export const registerBuild: RegisterCommand = (program, io, state) => {
       }
       for (const s of r.stubs) io.out(`created ${s} (your code; pipegen will not overwrite it)\n`);
       io.out(r.written.map((w) => `wrote ${w}\n`).join(""));
-      io.out(`built ${r.modules.map((m) => m.pipeline).join(", ")}: ${r.written.length} file${r.written.length === 1 ? "" : "s"} changed\n`);
+      const names = [...r.modules.map((m) => m.pipeline), ...r.unchanged].sort();
+      const skipped = r.unchanged.length ? ` (${r.unchanged.length} unchanged since the last build, skipped)` : "";
+      io.out(`built ${names.join(", ")}: ${r.written.length} file${r.written.length === 1 ? "" : "s"} changed${skipped}\n`);
     });
 };

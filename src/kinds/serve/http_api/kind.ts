@@ -16,7 +16,7 @@ export interface RouteCfg {
 export const httpApi: Kind = {
   name: "http_api",
   category: "serve",
-  schema: loadSchema(import.meta.url),
+  schema: loadSchema("src/kinds/serve/http_api"),
   accepts: [],
   check({ component: c, model, input, report }) {
     const from = model.byId.get(String(c.config.from));
@@ -61,7 +61,7 @@ export const httpApi: Kind = {
       name: `${c.id}_${i}`,
     }));
     return {
-      hcl: render(new URL("./main.tf.hbs", import.meta.url), {
+      hcl: render("src/kinds/serve/http_api/main.tf.hbs", {
         id: c.id,
         name: physicalName(c.id),
         tag: hclString(c.id),

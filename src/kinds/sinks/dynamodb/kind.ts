@@ -21,7 +21,7 @@ const ATTRIBUTE_TYPE: Partial<Record<FieldType, string>> = { string: "S", timest
 export const dynamodb: Kind = {
   name: "dynamodb",
   category: "sinks",
-  schema: loadSchema(import.meta.url),
+  schema: loadSchema("src/kinds/sinks/dynamodb"),
   accepts: ["stream", "window"],
   check({ component: c, model, input, report }) {
     if (!input) return undefined;
@@ -45,7 +45,7 @@ export const dynamodb: Kind = {
     const input = ctx.graph.outputType.get(c.inputs[0]!)!;
     const attrs = [key.partition, ...(key.sort ? [key.sort] : [])].map((f) => ({ name: f, type: ATTRIBUTE_TYPE[input[f]!]! }));
     return {
-      hcl: render(new URL("./main.tf.hbs", import.meta.url), {
+      hcl: render("src/kinds/sinks/dynamodb/main.tf.hbs", {
         id: c.id,
         name: physicalName(c.id),
         tag: hclString(c.id),

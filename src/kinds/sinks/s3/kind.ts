@@ -17,7 +17,7 @@ export function bucketEnv(id: string): string {
 export const s3: Kind = {
   name: "s3",
   category: "sinks",
-  schema: loadSchema(import.meta.url),
+  schema: loadSchema("src/kinds/sinks/s3"),
   accepts: ["stream", "window"],
   check({ component: c, model, input, report }) {
     const len = maxBucketLength(model.name, c.id);
@@ -65,7 +65,7 @@ export const s3: Kind = {
       noncurrentDays: (cfg.expire_after_days as number | undefined) ?? 90,
     };
     return {
-      hcl: render(new URL("./main.tf.hbs", import.meta.url), view),
+      hcl: render("src/kinds/sinks/s3/main.tf.hbs", view),
       outputs: [{ name: `${c.id}_bucket_name`, description: hclString(`Name of the S3 bucket ${c.id}.`), value: `aws_s3_bucket.${c.id}.id` }],
       shared: { access_logs: render(sharedTemplate("access-logs.tf.hbs"), {}) },
     };

@@ -26,7 +26,7 @@ function generatorType(g: unknown): FieldType[] {
 export const generator: Kind = {
   name: "generator",
   category: "sources",
-  schema: loadSchema(import.meta.url),
+  schema: loadSchema("src/kinds/sources/generator"),
   accepts: [],
   check({ component: c, model, report }) {
     const into = model.byId.get(String(c.config.into));
@@ -57,7 +57,7 @@ export const generator: Kind = {
   },
   terraform(c) {
     return {
-      hcl: render(new URL("./main.tf.hbs", import.meta.url), {
+      hcl: render("src/kinds/sources/generator/main.tf.hbs", {
         id: c.id,
         name: physicalName(c.id),
         schedule: hclString(String(c.config.schedule)),

@@ -13,7 +13,7 @@ export function shardsOf(capacity: unknown): number | null {
 export const kinesis: Kind = {
   name: "kinesis",
   category: "sources",
-  schema: loadSchema(import.meta.url),
+  schema: loadSchema("src/kinds/sources/kinesis"),
   accepts: [],
   produces: "stream",
   check: ({ model }) => model.record,
@@ -21,7 +21,7 @@ export const kinesis: Kind = {
     const shards = shardsOf(c.config.capacity);
     const retention = (c.config.retention_hours as number | undefined) ?? 24;
     return {
-      hcl: render(new URL("./main.tf.hbs", import.meta.url), {
+      hcl: render("src/kinds/sources/kinesis/main.tf.hbs", {
         id: c.id,
         name: physicalName(c.id),
         tag: hclString(c.id),

@@ -25,7 +25,7 @@ function guessType(src: string, input: Record<string, FieldType>): FieldType {
 export const aggregate: Kind = {
   name: "aggregate",
   category: "transforms",
-  schema: loadSchema(import.meta.url),
+  schema: loadSchema("src/kinds/transforms/aggregate"),
   accepts: ["stream"],
   produces: "window",
   check({ component: c, input, report }) {

@@ -6,7 +6,7 @@ import { checkedExpression, compileChecked } from "../expression-checks.ts";
 export const filter: Kind = {
   name: "filter",
   category: "transforms",
-  schema: loadSchema(import.meta.url),
+  schema: loadSchema("src/kinds/transforms/filter"),
   accepts: ["stream", "window"],
   produces: "same",
   check({ component: c, input, report }) {

@@ -12,7 +12,7 @@ export function userCodePath(pipeline: string, id: string, code: unknown): strin
 export const fn: Kind = {
   name: "function",
   category: "transforms",
-  schema: loadSchema(import.meta.url),
+  schema: loadSchema("src/kinds/transforms/function"),
   accepts: ["stream", "window"],
   produces: "same",
   check({ component: c, input }) {

@@ -11,7 +11,7 @@ type Cfg = { compute?: Record<string, string>; rename?: Record<string, string>; 
 export const map: Kind = {
   name: "map",
   category: "transforms",
-  schema: loadSchema(import.meta.url),
+  schema: loadSchema("src/kinds/transforms/map"),
   accepts: ["stream", "window"],
   produces: "same",
   check({ component: c, input, report }) {

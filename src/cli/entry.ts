@@ -1,0 +1,20 @@
+import type { ValidateFunction } from "ajv";
+import type { TemplateSpecification } from "../emit/templates.ts";
+import { main } from "./main.ts";
+import { registerPrecompiledTemplates } from "../emit/templates.ts";
+import { registerPrecompiledValidator } from "../validate/validate.ts";
+
+/** Assets the CLI bundle build precompiled (see bin/cli-bundle.js). */
+export interface PrecompiledAssets {
+  templates: Record<string, TemplateSpecification>;
+  validate: ValidateFunction;
+}
+
+/** Process entry used by bin/pipegen.js: wires precompiled assets, then runs the CLI on the real stdio. */
+export async function run(argv: string[], assets?: PrecompiledAssets): Promise<number> {
+  if (assets) {
+    registerPrecompiledTemplates(assets.templates);
+    registerPrecompiledValidator(assets.validate);
+  }
+  return main(argv, { cwd: process.cwd(), out: (s) => process.stdout.write(s), err: (s) => process.stderr.write(s) });
+}
