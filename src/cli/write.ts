@@ -32,21 +32,33 @@ export function staleFiles(dir: string, files: RenderedFile[]): { changed: strin
 
 /**
  * Writes a module folder: unchanged files are left alone (by content), changed ones are replaced
- * atomically (temp file + rename) and files pipegen no longer generates are removed.
+ * atomically (temp file + rename, so a reader never sees half a file), new ones are written
+ * directly, and files pipegen no longer generates are removed. Each folder is created once.
  */
 export function writeModule(dir: string, files: RenderedFile[]): { written: string[]; removed: string[] } {
-  const { changed, missing, extra } = staleFiles(dir, files);
+  const fresh = !existsSync(dir);
+  const { changed, missing, extra } = fresh ? { changed: [], missing: files.map((f) => f.path).sort(), extra: [] } : staleFiles(dir, files);
   const byPath = new Map(files.map((f) => [f.path, f.data]));
-  const written = [...changed, ...missing].sort();
-  for (const p of written) {
+  const made = new Set<string>();
+  const ensureDir = (d: string) => {
+    if (!made.has(d)) {
+      mkdirSync(d, { recursive: true });
+      made.add(d);
+    }
+  };
+  for (const p of missing) {
     const full = join(dir, p);
-    mkdirSync(dirname(full), { recursive: true });
+    ensureDir(dirname(full));
+    writeFileSync(full, byPath.get(p)!);
+  }
+  for (const p of changed) {
+    const full = join(dir, p);
     const tmp = `${full}.pipegen-tmp`;
     writeFileSync(tmp, byPath.get(p)!);
     renameSync(tmp, full);
   }
   for (const p of extra) rmSync(join(dir, p));
-  return { written, removed: extra };
+  return { written: [...changed, ...missing].sort(), removed: extra };
 }
 
 /** Writes a file only if it does not exist yet (user code stubs). */
