@@ -35,9 +35,9 @@ rule "aws_iam_role_deprecated_policy_attributes" {
 #                                                            so every taggable resource carries them;
 #   pipegen:component                                     -> the `tags` of each component resource.
 # The provider rule proves the first group; the resource rule (which merges default_tags into each
-# resource's tags) proves all four on every taggable resource except the two types the generator
-# does not tag per component today: the alarms of a component (aws_cloudwatch_metric_alarm) and
-# Lambda event source mappings. Those still get the provider tags, which the provider rule checks.
+# resource's tags) proves all four on every taggable resource except Lambda event source mappings,
+# which the generator does not tag per component (moto, used to test apply, does not keep their
+# tags). They still get the provider tags, which the provider rule checks.
 # test/delivery/workflows-tflint.test.ts checks this claim against every module in generated/.
 rule "aws_provider_missing_default_tags" {
   enabled = true
@@ -47,7 +47,7 @@ rule "aws_provider_missing_default_tags" {
 rule "aws_resource_missing_tags" {
   enabled = true
   tags    = ["pipegen:component", "pipegen:environment", "pipegen:owner", "pipegen:pipeline"]
-  exclude = ["aws_cloudwatch_metric_alarm", "aws_lambda_event_source_mapping"]
+  exclude = ["aws_lambda_event_source_mapping"]
 }
 
 # Off by default, enabled here: the generator builds every ARN from data.aws_partition

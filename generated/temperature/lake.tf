@@ -257,6 +257,10 @@ resource "aws_cloudwatch_metric_alarm" "lake_errors" {
   treat_missing_data  = "notBreaching"
   alarm_actions       = [aws_sns_topic.alarms.arn]
   ok_actions          = [aws_sns_topic.alarms.arn]
+
+  tags = {
+    "pipegen:component" = "lake"
+  }
 }
 
 resource "aws_cloudwatch_metric_alarm" "lake_throttles" {
@@ -273,6 +277,10 @@ resource "aws_cloudwatch_metric_alarm" "lake_throttles" {
   treat_missing_data  = "notBreaching"
   alarm_actions       = [aws_sns_topic.alarms.arn]
   ok_actions          = [aws_sns_topic.alarms.arn]
+
+  tags = {
+    "pipegen:component" = "lake"
+  }
 }
 
 resource "aws_cloudwatch_metric_alarm" "lake_dlq" {
@@ -289,6 +297,10 @@ resource "aws_cloudwatch_metric_alarm" "lake_dlq" {
   treat_missing_data  = "notBreaching"
   alarm_actions       = [aws_sns_topic.alarms.arn]
   ok_actions          = [aws_sns_topic.alarms.arn]
+
+  tags = {
+    "pipegen:component" = "lake"
+  }
 }
 
 resource "aws_cloudwatch_metric_alarm" "lake_iterator_age" {
@@ -305,4 +317,8 @@ resource "aws_cloudwatch_metric_alarm" "lake_iterator_age" {
   treat_missing_data  = "notBreaching"
   alarm_actions       = [aws_sns_topic.alarms.arn]
   ok_actions          = [aws_sns_topic.alarms.arn]
+
+  tags = {
+    "pipegen:component" = "lake"
+  }
 }

@@ -153,6 +153,10 @@ resource "aws_cloudwatch_metric_alarm" "per_device_errors" {
   treat_missing_data  = "notBreaching"
   alarm_actions       = [aws_sns_topic.alarms.arn]
   ok_actions          = [aws_sns_topic.alarms.arn]
+
+  tags = {
+    "pipegen:component" = "per_device"
+  }
 }
 
 resource "aws_cloudwatch_metric_alarm" "per_device_throttles" {
@@ -169,6 +173,10 @@ resource "aws_cloudwatch_metric_alarm" "per_device_throttles" {
   treat_missing_data  = "notBreaching"
   alarm_actions       = [aws_sns_topic.alarms.arn]
   ok_actions          = [aws_sns_topic.alarms.arn]
+
+  tags = {
+    "pipegen:component" = "per_device"
+  }
 }
 
 resource "aws_cloudwatch_metric_alarm" "per_device_dlq" {
@@ -185,6 +193,10 @@ resource "aws_cloudwatch_metric_alarm" "per_device_dlq" {
   treat_missing_data  = "notBreaching"
   alarm_actions       = [aws_sns_topic.alarms.arn]
   ok_actions          = [aws_sns_topic.alarms.arn]
+
+  tags = {
+    "pipegen:component" = "per_device"
+  }
 }
 
 resource "aws_cloudwatch_metric_alarm" "per_device_iterator_age" {
@@ -201,4 +213,8 @@ resource "aws_cloudwatch_metric_alarm" "per_device_iterator_age" {
   treat_missing_data  = "notBreaching"
   alarm_actions       = [aws_sns_topic.alarms.arn]
   ok_actions          = [aws_sns_topic.alarms.arn]
+
+  tags = {
+    "pipegen:component" = "per_device"
+  }
 }

@@ -160,6 +160,10 @@ resource "aws_cloudwatch_metric_alarm" "simulator_errors" {
   treat_missing_data  = "notBreaching"
   alarm_actions       = [aws_sns_topic.alarms.arn]
   ok_actions          = [aws_sns_topic.alarms.arn]
+
+  tags = {
+    "pipegen:component" = "simulator"
+  }
 }
 
 resource "aws_cloudwatch_metric_alarm" "simulator_throttles" {
@@ -176,6 +180,10 @@ resource "aws_cloudwatch_metric_alarm" "simulator_throttles" {
   treat_missing_data  = "notBreaching"
   alarm_actions       = [aws_sns_topic.alarms.arn]
   ok_actions          = [aws_sns_topic.alarms.arn]
+
+  tags = {
+    "pipegen:component" = "simulator"
+  }
 }
 
 resource "aws_cloudwatch_metric_alarm" "simulator_dlq" {
@@ -192,4 +200,8 @@ resource "aws_cloudwatch_metric_alarm" "simulator_dlq" {
   treat_missing_data  = "notBreaching"
   alarm_actions       = [aws_sns_topic.alarms.arn]
   ok_actions          = [aws_sns_topic.alarms.arn]
+
+  tags = {
+    "pipegen:component" = "simulator"
+  }
 }

@@ -197,6 +197,10 @@ resource "aws_cloudwatch_metric_alarm" "temperature_api_errors" {
   treat_missing_data  = "notBreaching"
   alarm_actions       = [aws_sns_topic.alarms.arn]
   ok_actions          = [aws_sns_topic.alarms.arn]
+
+  tags = {
+    "pipegen:component" = "temperature_api"
+  }
 }
 
 resource "aws_cloudwatch_metric_alarm" "temperature_api_throttles" {
@@ -213,6 +217,10 @@ resource "aws_cloudwatch_metric_alarm" "temperature_api_throttles" {
   treat_missing_data  = "notBreaching"
   alarm_actions       = [aws_sns_topic.alarms.arn]
   ok_actions          = [aws_sns_topic.alarms.arn]
+
+  tags = {
+    "pipegen:component" = "temperature_api"
+  }
 }
 
 resource "aws_cloudwatch_metric_alarm" "temperature_api_dlq" {
@@ -229,4 +237,8 @@ resource "aws_cloudwatch_metric_alarm" "temperature_api_dlq" {
   treat_missing_data  = "notBreaching"
   alarm_actions       = [aws_sns_topic.alarms.arn]
   ok_actions          = [aws_sns_topic.alarms.arn]
+
+  tags = {
+    "pipegen:component" = "temperature_api"
+  }
 }

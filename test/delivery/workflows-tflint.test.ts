@@ -235,13 +235,13 @@ describe(".tflint.hcl", () => {
           [
             'resource "aws_sqs_queue" "q" {\n  name = "q"\n}',
             'resource "aws_sqs_queue_policy" "p" {\n  queue_url = "u"\n  policy = "{}"\n}',
-            'resource "aws_cloudwatch_metric_alarm" "a" {\n  alarm_name = "a"\n}',
+            'resource "aws_lambda_event_source_mapping" "m" {\n  function_name = "f"\n}',
             'resource "aws_iam_role" "r" {\n  name = "r"\n  assume_role_policy = "{}"\n  managed_policy_arns = ["arn:aws:iam::aws:policy/ReadOnlyAccess"]\n}',
           ].join("\n"),
         ],
       ]),
     );
-    // The queue policy (untaggable) and the alarm (excluded) are not reported.
+    // The queue policy (untaggable) and the event source mapping (excluded) are not reported.
     expect(tagProblems(bad, cfg).sort()).toEqual([
       "bad: aws_iam_role.r lacks tag pipegen:component",
       "bad: aws_iam_role.r lacks tag pipegen:environment",

@@ -262,6 +262,10 @@ resource "aws_cloudwatch_metric_alarm" "archive_errors" {
   treat_missing_data  = "notBreaching"
   alarm_actions       = [aws_sns_topic.alarms.arn]
   ok_actions          = [aws_sns_topic.alarms.arn]
+
+  tags = {
+    "pipegen:component" = "archive"
+  }
 }
 
 resource "aws_cloudwatch_metric_alarm" "archive_throttles" {
@@ -278,6 +282,10 @@ resource "aws_cloudwatch_metric_alarm" "archive_throttles" {
   treat_missing_data  = "notBreaching"
   alarm_actions       = [aws_sns_topic.alarms.arn]
   ok_actions          = [aws_sns_topic.alarms.arn]
+
+  tags = {
+    "pipegen:component" = "archive"
+  }
 }
 
 resource "aws_cloudwatch_metric_alarm" "archive_dlq" {
@@ -294,6 +302,10 @@ resource "aws_cloudwatch_metric_alarm" "archive_dlq" {
   treat_missing_data  = "notBreaching"
   alarm_actions       = [aws_sns_topic.alarms.arn]
   ok_actions          = [aws_sns_topic.alarms.arn]
+
+  tags = {
+    "pipegen:component" = "archive"
+  }
 }
 
 resource "aws_cloudwatch_metric_alarm" "archive_iterator_age" {
@@ -310,4 +322,8 @@ resource "aws_cloudwatch_metric_alarm" "archive_iterator_age" {
   treat_missing_data  = "notBreaching"
   alarm_actions       = [aws_sns_topic.alarms.arn]
   ok_actions          = [aws_sns_topic.alarms.arn]
+
+  tags = {
+    "pipegen:component" = "archive"
+  }
 }

@@ -160,6 +160,10 @@ resource "aws_cloudwatch_metric_alarm" "totals_errors" {
   treat_missing_data  = "notBreaching"
   alarm_actions       = [aws_sns_topic.alarms.arn]
   ok_actions          = [aws_sns_topic.alarms.arn]
+
+  tags = {
+    "pipegen:component" = "totals"
+  }
 }
 
 resource "aws_cloudwatch_metric_alarm" "totals_throttles" {
@@ -176,6 +180,10 @@ resource "aws_cloudwatch_metric_alarm" "totals_throttles" {
   treat_missing_data  = "notBreaching"
   alarm_actions       = [aws_sns_topic.alarms.arn]
   ok_actions          = [aws_sns_topic.alarms.arn]
+
+  tags = {
+    "pipegen:component" = "totals"
+  }
 }
 
 resource "aws_cloudwatch_metric_alarm" "totals_dlq" {
@@ -192,6 +200,10 @@ resource "aws_cloudwatch_metric_alarm" "totals_dlq" {
   treat_missing_data  = "notBreaching"
   alarm_actions       = [aws_sns_topic.alarms.arn]
   ok_actions          = [aws_sns_topic.alarms.arn]
+
+  tags = {
+    "pipegen:component" = "totals"
+  }
 }
 
 resource "aws_cloudwatch_metric_alarm" "totals_iterator_age" {
@@ -208,4 +220,8 @@ resource "aws_cloudwatch_metric_alarm" "totals_iterator_age" {
   treat_missing_data  = "notBreaching"
   alarm_actions       = [aws_sns_topic.alarms.arn]
   ok_actions          = [aws_sns_topic.alarms.arn]
+
+  tags = {
+    "pipegen:component" = "totals"
+  }
 }
