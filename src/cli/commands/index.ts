@@ -1,7 +1,9 @@
 import type { RegisterCommand } from "../io.ts";
 import { registerBuild } from "./build.ts";
+import { registerDoctor } from "./doctor.ts";
 import { registerGraph } from "./graph.ts";
 import { registerInit } from "./init.ts";
+import { registerPlanReport } from "./plan-report.ts";
 import { registerValidate } from "./validate.ts";
 
 /** Every CLI command, one line each, in the order `--help` lists them. */
@@ -10,4 +12,6 @@ export const COMMANDS: readonly RegisterCommand[] = [
   registerBuild,
   registerGraph,
   registerInit,
+  registerPlanReport,
+  registerDoctor,
 ];

@@ -1,0 +1,25 @@
+import type { RegisterCommand } from "../io.ts";
+import { EXIT } from "../io.ts";
+import { renderChecklist } from "../../delivery/doctor/checks.ts";
+import { runDoctor } from "../../delivery/doctor/doctor.ts";
+
+/** `pipegen doctor`: which AWS account and principal the credentials are, and whether the tools fit the modules. */
+export const registerDoctor: RegisterCommand = (program, io, state) => {
+  program
+    .command("doctor")
+    .description(
+      "Check the current AWS credentials (account, principal, session) against the environment's account, and Node, Terraform and provider versions against what the generated modules require.",
+    )
+    .option("--pipeline <name>", "the pipeline whose module and environments to check (default: every built module)")
+    .option("--environment <env>", "the environment whose declared account the credentials must match")
+    .option("--expected-account <id>", "the 12-digit account the credentials must resolve to (overrides the environment's)")
+    .action(async (o: { pipeline?: string; environment?: string; expectedAccount?: string }) => {
+      const { heading, checks } = await runDoctor({ cwd: io.cwd, ...o });
+      io.out(renderChecklist(heading, checks));
+      const failed = checks.filter((c) => c.status === "fail");
+      if (failed.length) {
+        io.err(`pipegen doctor: ${failed.length} check${failed.length === 1 ? "" : "s"} failed: ${failed.map((c) => c.title).join("; ")}\n`);
+        state.code = EXIT.invalid;
+      }
+    });
+};
