@@ -1,4 +1,5 @@
 import type { RegisterCommand } from "../io.ts";
+import { registerBootstrap } from "./bootstrap.ts";
 import { registerBuild } from "./build.ts";
 import { registerDoctor } from "./doctor.ts";
 import { registerGraph } from "./graph.ts";
@@ -12,6 +13,7 @@ export const COMMANDS: readonly RegisterCommand[] = [
   registerBuild,
   registerGraph,
   registerInit,
+  registerBootstrap,
   registerPlanReport,
   registerDoctor,
 ];
