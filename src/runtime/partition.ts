@@ -20,6 +20,6 @@ export function normalizePrefix(prefix: string): string {
  * Object key for one group of a batch. It depends only on the records' coordinates, so a retried
  * batch overwrites the same object instead of writing a duplicate.
  */
-export function objectKey(prefix: string, partition: string, shardId: string, firstSeq: string, lastSeq: string): string {
-  return `${normalizePrefix(prefix)}${partition}${shardId}/${firstSeq}-${lastSeq}.jsonl`;
+export function objectKey(prefix: string, partition: string, shardId: string, firstSeq: string, lastSeq?: string): string {
+  return `${normalizePrefix(prefix)}${partition}${shardId}/${lastSeq === undefined ? firstSeq : `${firstSeq}-${lastSeq}`}.jsonl`;
 }

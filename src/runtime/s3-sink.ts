@@ -38,7 +38,7 @@ export function s3Sink(o: S3SinkOptions): Sink {
           continue;
         }
         const partition = partitionPath(typeof t === "string" ? Date.parse(t) : (t as number), o.partitionBy);
-        const id = `${partition}\u0000${item.shardId}`;
+        const id = `${partition}\u0000${item.shardId}\u0000${item.checkpoint ?? ""}`;
         const g = groups.get(id) ?? { partition, shardId: item.shardId, items: [] };
         g.items.push(item);
         groups.set(id, g);
@@ -47,8 +47,12 @@ export function s3Sink(o: S3SinkOptions): Sink {
       const bucket = requireEnv(o.bucketEnv);
       await Promise.all(
         [...groups.values()].map(async (g) => {
-          // Items arrive in shard order, so first/last name the sequence range of the group.
-          const key = objectKey(o.prefix, g.partition, g.shardId, g.items[0]!.sequenceNumber, g.items[g.items.length - 1]!.sequenceNumber);
+          // Named by the retry checkpoint when there is one, so a redelivered batch overwrites the
+          // object; otherwise (window results) by the group's first/last ids, which are stable too.
+          const first = g.items[0]!;
+          const key = first.checkpoint
+            ? objectKey(o.prefix, g.partition, g.shardId, first.checkpoint)
+            : objectKey(o.prefix, g.partition, g.shardId, first.sequenceNumber, g.items[g.items.length - 1]!.sequenceNumber);
           const body = g.items.map((i) => JSON.stringify(i.record)).join("\n") + "\n";
           try {
             await s3Client().send(new PutObjectCommand({ Bucket: bucket, Key: key, Body: body, ContentType: "application/x-ndjson" }));

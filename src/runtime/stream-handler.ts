@@ -17,7 +17,8 @@ export interface StreamHandlerOptions {
  * Handler for an event source mapping with FunctionResponseTypes=ReportBatchItemFailures. Every
  * record ends up written, filtered (counted) or reported failed; nothing is dropped silently.
  * Lambda checkpoints at the lowest failed sequence number and redelivers from there, so records
- * after a failure may be written again on retry: the sinks' deterministic keys make that an overwrite.
+ * after a failure are written again on retry: each item carries the checkpoint a retry would start
+ * from, and sinks key their writes by it (S3) or by the record's own key (DynamoDB) to overwrite.
  */
 export function streamHandler(o: StreamHandlerOptions): (event: KinesisEvent) => Promise<BatchResponse> {
   return async (event) => {
@@ -25,16 +26,18 @@ export function streamHandler(o: StreamHandlerOptions): (event: KinesisEvent) =>
     const failed = new Set<string>();
     const items: SinkItem[] = [];
     let filtered = 0;
+    let checkpoint = records[0]?.kinesis.sequenceNumber;
     for (const r of records) {
       const p = await prepareRecord(r, o.contract, o.steps);
       const seq = r.kinesis.sequenceNumber;
       if (p.kind === "failed") {
         logJson("warn", "record_failed", { shardId: shardIdOf(r), sequenceNumber: seq, reason: p.reason });
         failed.add(seq);
+        checkpoint = seq;
       } else if (p.kind === "filtered") {
         filtered++;
       } else {
-        items.push({ record: p.record, shardId: shardIdOf(r), sequenceNumber: seq, arrival: arrivalMs(r) });
+        items.push({ record: p.record, shardId: shardIdOf(r), sequenceNumber: seq, arrival: arrivalMs(r), ...(checkpoint ? { checkpoint } : {}) });
       }
     }
     const sinkFailed = await writeAll(o.sinks, items);

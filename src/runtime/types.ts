@@ -21,6 +21,12 @@ export interface SinkItem {
   sequenceNumber: string;
   /** Arrival time in ms since the epoch. */
   arrival: number;
+  /**
+   * The sequence number a retry of this item would restart from: the batch's first record, or the
+   * failed record before it (Lambda redelivers from the lowest reported failure). Sinks that name
+   * objects by it overwrite on retry instead of storing the same records twice.
+   */
+  checkpoint?: string;
 }
 
 /** A destination; `failed` lists the sequence numbers that were not durably written. */

@@ -49,8 +49,9 @@ describe("streamHandler against moto (S3 + DynamoDB)", () => {
     expect(await handler(event)).toEqual({ batchItemFailures: [] });
     const keys = await listKeys(c.s3, "raw-bucket", "readings/");
     expect(keys).toEqual([
-      `readings/dt=2024-06-10/hr=06/${SHARD}/${seq(1)}-${seq(2)}.jsonl`,
-      `readings/dt=2024-06-10/hr=07/${SHARD}/${seq(3)}-${seq(3)}.jsonl`,
+      // Objects are named by the batch's retry checkpoint (its first record), per partition.
+      `readings/dt=2024-06-10/hr=06/${SHARD}/${seq(1)}.jsonl`,
+      `readings/dt=2024-06-10/hr=07/${SHARD}/${seq(1)}.jsonl`,
     ]);
     const first = await getObject(c.s3, "raw-bucket", keys[0]!);
     expect(first.contentType).toBe("application/x-ndjson");
@@ -82,11 +83,26 @@ describe("streamHandler against moto (S3 + DynamoDB)", () => {
     const ev = kinesisEvent([reading("p0", 1, "2024-06-11T01:00:00Z"), poison, reading("p2", 3, "2024-06-11T01:30:00Z")], 101);
     expect(await handler(ev)).toEqual({ batchItemFailures: [{ itemIdentifier: seq(102) }] });
     const keys = await listKeys(c.s3, "raw-bucket", "readings/dt=2024-06-11/");
-    expect(keys).toEqual([`readings/dt=2024-06-11/hr=01/${SHARD}/${seq(101)}-${seq(103)}.jsonl`]);
-    const body = (await getObject(c.s3, "raw-bucket", keys[0]!)).body;
-    expect(body.trimEnd().split("\n").map((l) => (JSON.parse(l) as { device_id: string }).device_id)).toEqual(["p0", "p2"]);
+    // Records after the poison are named by its sequence number: Lambda's retry restarts there.
+    expect(keys).toEqual([`readings/dt=2024-06-11/hr=01/${SHARD}/${seq(101)}.jsonl`, `readings/dt=2024-06-11/hr=01/${SHARD}/${seq(102)}.jsonl`]);
+    const ids = async (k: string) => (await getObject(c.s3, "raw-bucket", k)).body.trimEnd().split("\n").map((l) => (JSON.parse(l) as { device_id: string }).device_id);
+    expect(await ids(keys[0]!)).toEqual(["p0"]);
+    expect(await ids(keys[1]!)).toEqual(["p2"]);
     const items = await scanAll(c.ddb, "readings");
     expect(items.filter((i) => String(i.device_id).startsWith("p") || i.device_id === "boom").map((i) => i.device_id).sort()).toEqual(["p0", "p2"]);
+  });
+
+  it("a retry from the failed record overwrites what the first attempt wrote after it: no duplicates in S3", async () => {
+    const poison = '{"device_id": ';
+    const first = kinesisEvent([reading("q0", 1, "2024-06-13T01:00:00Z"), poison, reading("q2", 3, "2024-06-13T01:10:00Z"), reading("q3", 4, "2024-06-13T01:20:00Z")], 401);
+    expect(await handler(first)).toEqual({ batchItemFailures: [{ itemIdentifier: seq(402) }] });
+    // Lambda redelivers from the lowest failure, possibly with records that arrived meanwhile.
+    const retry = { Records: [...first.Records.slice(1), ...kinesisEvent([reading("q4", 5, "2024-06-13T01:30:00Z")], 405).Records] };
+    expect(await handler(retry)).toEqual({ batchItemFailures: [{ itemIdentifier: seq(402) }] });
+    const keys = await listKeys(c.s3, "raw-bucket", "readings/dt=2024-06-13/");
+    const lines = [];
+    for (const k of keys) lines.push(...(await getObject(c.s3, "raw-bucket", k)).body.trimEnd().split("\n").map((l) => (JSON.parse(l) as { device_id: string }).device_id));
+    expect(lines.sort()).toEqual(["q0", "q2", "q3", "q4"]);
   });
 
   it("reports records as failed when the sink's resource is missing", async () => {
@@ -114,6 +130,6 @@ describe("streamHandler against moto (S3 + DynamoDB)", () => {
     expect(Object.fromEntries(items.map((i) => [i.device_id, i.temp]))).toEqual(Object.fromEntries(Array.from({ length: 10 }, (_, k) => [`dev-${k}`, 50 + k])));
     // approximateArrivalTimestamp 1718000000.123 s = 2024-06-10T06:13:20.123Z; TTL counts from it.
     expect(items[0]!.ttl).toBe(1_718_000_000 + 86_400);
-    expect(await listKeys(c.s3, "raw-bucket", "by-arrival/")).toEqual([`by-arrival/dt=2024-06-10/hr=06/${SHARD}/${seq(301)}-${seq(360)}.jsonl`]);
+    expect(await listKeys(c.s3, "raw-bucket", "by-arrival/")).toEqual([`by-arrival/dt=2024-06-10/hr=06/${SHARD}/${seq(301)}.jsonl`]);
   });
 });
