@@ -3,11 +3,13 @@ import type { TemplateSpecification } from "../emit/templates.ts";
 import { main } from "./main.ts";
 import { registerPrecompiledTemplates } from "../emit/templates.ts";
 import { registerPrecompiledValidator } from "../validate/validate.ts";
+import { registerDigest } from "./stamps.ts";
 
 /** Assets the CLI bundle build precompiled (see bin/cli-bundle.js). */
 export interface PrecompiledAssets {
   templates: Record<string, TemplateSpecification>;
   validate: ValidateFunction;
+  digest: string;
 }
 
 /** Process entry used by bin/pipegen.js: wires precompiled assets, then runs the CLI on the real stdio. */
@@ -15,6 +17,7 @@ export async function run(argv: string[], assets?: PrecompiledAssets): Promise<n
   if (assets) {
     registerPrecompiledTemplates(assets.templates);
     registerPrecompiledValidator(assets.validate);
+    registerDigest(assets.digest);
   }
   return main(argv, { cwd: process.cwd(), out: (s) => process.stdout.write(s), err: (s) => process.stderr.write(s) });
 }

@@ -12,6 +12,11 @@ import { assetPath, PACKAGE_ROOT } from "../assets.ts";
 const STAMP_DIR = assetPath("node_modules/.cache/pipegen/stamps");
 let digest: string | undefined;
 
+/** The digest the CLI bundle embedded at build time (see bin/cli-bundle.js). */
+export function registerDigest(d: string): void {
+  digest = d;
+}
+
 /** Hash of everything in pipegen that shapes its output, computed once per process. */
 export function pipegenDigest(): string {
   if (!digest) {
