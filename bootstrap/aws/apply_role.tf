@@ -110,6 +110,18 @@ resource "aws_iam_policy" "deploy_1" {
         ]
       },
       {
+        Sid    = "CloudWatchDashboards"
+        Effect = "Allow"
+        Action = [
+          "cloudwatch:DeleteDashboards",
+          "cloudwatch:GetDashboard",
+          "cloudwatch:PutDashboard",
+        ]
+        Resource = [
+          "arn:${local.partition}:cloudwatch::${local.account_id}:dashboard/temperature-*",
+        ]
+      },
+      {
         Sid    = "CloudWatchLogGroups"
         Effect = "Allow"
         Action = [

@@ -100,6 +100,16 @@ resource "aws_iam_policy" "plan_read_1" {
         ]
       },
       {
+        Sid    = "CloudWatchDashboards"
+        Effect = "Allow"
+        Action = [
+          "cloudwatch:GetDashboard",
+        ]
+        Resource = [
+          "arn:${local.partition}:cloudwatch::${local.account_id}:dashboard/temperature-*",
+        ]
+      },
+      {
         Sid    = "CloudWatchLogGroups"
         Effect = "Allow"
         Action = [

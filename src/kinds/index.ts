@@ -2,6 +2,7 @@ import type { Kind } from "./kind.ts";
 import type { Category, Component } from "../model/types.ts";
 import { aggregate } from "./transforms/aggregate/kind.ts";
 import { dynamodb } from "./sinks/dynamodb/kind.ts";
+import { eventbridge } from "./sinks/eventbridge/kind.ts";
 import { filter } from "./transforms/filter/kind.ts";
 import { fn } from "./transforms/function/kind.ts";
 import { generator } from "./sources/generator/kind.ts";
@@ -9,6 +10,7 @@ import { httpApi } from "./serve/http_api/kind.ts";
 import { kinesis } from "./sources/kinesis/kind.ts";
 import { map } from "./transforms/map/kind.ts";
 import { s3 } from "./sinks/s3/kind.ts";
+import { sns } from "./sinks/sns/kind.ts";
 
 /** The registry: one line per kind, sorted by category then name. */
 export const KINDS: readonly Kind[] = [
@@ -19,7 +21,9 @@ export const KINDS: readonly Kind[] = [
   fn,
   map,
   dynamodb,
+  eventbridge,
   s3,
+  sns,
   httpApi,
 ];
 

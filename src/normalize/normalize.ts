@@ -84,8 +84,48 @@ export function normalize(spec: Spec, file: string): PipelineModel {
     components,
     byId: new Map(components.map((c) => [c.id, c])),
     environments,
-    tests: Array.isArray(spec.tests) ? spec.tests : [],
+    tests: normalizeTests(spec.tests),
   };
+}
+
+/** A record as written in a test case: field → value. */
+export type TestRecord = Record<string, unknown>;
+
+/** One request to a serving component and the answer it must give. */
+export interface TestRequestSpec {
+  /** `GET /path?query`. */
+  request: string;
+  status?: number;
+  body?: TestRecord;
+  match?: "exact" | "subset";
+}
+
+/** What a test case expects at a downstream component. */
+export interface TestExpectSpec {
+  at: string;
+  records?: TestRecord[];
+  count?: number;
+  match?: "exact" | "subset";
+  requests?: TestRequestSpec[];
+}
+
+/** One `tests:` case as validated by the schema, in file order, with its name and JSON pointer. */
+export interface TestCaseSpec {
+  name: string;
+  pointer: string;
+  description?: string;
+  at: string;
+  arrival?: string;
+  records: TestRecord[];
+  expect: TestExpectSpec;
+  dropped?: number | TestRecord[];
+  failed?: number | TestRecord[];
+}
+
+/** The `tests:` mapping (name → case) as a typed list in declaration order; run order is file order. */
+export function normalizeTests(tests: unknown): TestCaseSpec[] {
+  if (typeof tests !== "object" || tests === null || Array.isArray(tests)) return [];
+  return Object.entries(tests as Record<string, Omit<TestCaseSpec, "name" | "pointer">>).map(([name, t]) => ({ ...t, name, pointer: pointerOf(["tests", name]) }));
 }
 
 /** Copies a record with keys in code point order, so output never depends on YAML key order. */

@@ -7,6 +7,7 @@ import { functionParts, planFunctionUnits, streamSettings } from "./functions.ts
 import { handlerSource } from "./handlers.ts";
 import { moduleVariables } from "./variables.ts";
 import { moduleReadme } from "./readme.ts";
+import { dashboardTf } from "./dashboard.ts";
 import { kebab, physicalName } from "../naming/names.ts";
 
 /** The IR: every file of a module as data, before formatting and bundling. */
@@ -96,6 +97,7 @@ export function planModule(ctx: PlanContext, specPath: string): ResourcePlan {
   files.set("main.tf", render(sharedTemplate("main.tf.hbs"), { header: hdr, pipeline: model.name, tags }));
   files.set("kms.tf", render(sharedTemplate("kms.tf.hbs"), { header: hdr, pipeline: model.name }));
   files.set("alarms.tf", render(sharedTemplate("alarms.tf.hbs"), { header: hdr }));
+  files.set("dashboard.tf", dashboardTf(ctx, hdr));
   for (const [name, hcl] of [...shared].sort(([a], [b]) => (a < b ? -1 : 1))) files.set(`${name}.tf`, `${hdr}\n${hcl}`);
   for (const [id, parts] of [...perComponent].sort(([a], [b]) => (a < b ? -1 : 1))) files.set(`${id}.tf`, `${hdr}\n${parts.join("\n")}`);
   const sortedOutputs = outputs.sort((a, b) => (a.name < b.name ? -1 : 1));

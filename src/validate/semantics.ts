@@ -5,9 +5,13 @@ import { locate } from "../load/source-doc.ts";
 import { CATEGORIES } from "../model/types.ts";
 import { LIMITS, maxPhysicalLength } from "../naming/names.ts";
 import { didYouMean } from "../diagnostics/suggest.ts";
+import { normalize } from "../normalize/normalize.ts";
+import { buildGraph } from "../graph/graph.ts";
+import type { RecordType } from "../expr/index.ts";
+import { TTL_ATTRIBUTE } from "../kinds/sinks/dynamodb/kind.ts";
 
 /** Ids that would collide with the module's own files or resources. */
-export const RESERVED_IDS = ["access_logs", "alarms", "kms", "main", "outputs", "providers", "this", "variables", "versions"];
+export const RESERVED_IDS = ["access_logs", "alarms", "dashboard", "kms", "main", "outputs", "providers", "this", "variables", "versions"];
 
 /** Checks that need the whole document but no graph: id reuse, reserved ids, name limits, environment references. */
 export function checkSemantics(doc: SourceDoc): Diagnostic[] {
@@ -42,5 +46,124 @@ export function checkSemantics(doc: SourceDoc): Diagnostic[] {
       }
     }
   }
+  if (spec.tests && typeof spec.tests === "object") checkTests(doc, spec, at);
   return out;
 }
+
+type At = (segments: Array<string | number>, code: Diagnostic["code"], message: string, hint: string, prefer?: "key" | "value") => void;
+type Node = { id: string; category: string; type: string; inputs: string[]; from?: string };
+
+/**
+ * `tests:` cases: `at` and `expect.at` name components, records can flow from one to the other,
+ * the expectation fits the component, and record fields exist in the record type at that point.
+ */
+function checkTests(doc: SourceDoc, spec: Record<string, any>, at: At): void {
+  const nodes = new Map<string, Node>();
+  for (const cat of CATEGORIES) {
+    for (const [id, c] of Object.entries((spec[cat] ?? {}) as Record<string, any>)) {
+      if (nodes.has(id)) continue;
+      nodes.set(id, { id, category: cat, type: String(c?.type), inputs: Array.isArray(c?.inputs) ? c.inputs.map(String) : [], ...(typeof c?.from === "string" ? { from: c.from } : {}) });
+    }
+  }
+  const insertable = [...nodes.values()].filter((n) => n.category !== "serve" && n.type !== "generator").map((n) => n.id);
+  // What flows downstream of a component: consumers along `inputs`, and APIs serving a reached table.
+  const downstream = (id: string): string[] => {
+    const seen = new Set<string>([id]);
+    const queue = [id];
+    while (queue.length) {
+      const cur = queue.shift()!;
+      for (const n of nodes.values()) {
+        if (!seen.has(n.id) && (n.inputs.includes(cur) || n.from === cur)) {
+          seen.add(n.id);
+          queue.push(n.id);
+        }
+      }
+    }
+    const from = nodes.get(id);
+    // A kinesis source emits exactly what is inserted; there is nothing to run up to itself.
+    if (from?.category === "sources") seen.delete(id);
+    return [...seen].sort();
+  };
+  const types = recordTypes(doc, spec);
+  const tests = Object.entries(spec.tests as Record<string, any>);
+  for (const [name, t] of tests) {
+    const base = ["tests", name];
+    const from = nodes.get(t.at);
+    if (!from) {
+      at([...base, "at"], "PG3001", `unknown component id \`${t.at}\` in \`at\` of test \`${name}\`: no component has this id`, didYouMean(String(t.at), insertable, "components records can be inserted at"), "value");
+    } else if (from.type === "generator") {
+      const into = spec.sources?.[from.id]?.into;
+      at([...base, "at"], "PG3003", `test \`${name}\` inserts records at generator \`${from.id}\`, which has no input: it only writes simulated records into a stream`, `insert the records at the kinesis source it writes into${typeof into === "string" ? `: \`at: ${into}\`` : ""}`, "value");
+    } else if (from.category === "serve") {
+      at([...base, "at"], "PG3003", `test \`${name}\` inserts records at API \`${from.id}\`, which reads stored records and takes none`, `insert the records at the table it serves${from.from ? `: \`at: ${from.from}\`` : ""} (or upstream of it) and name the API in \`expect.at\``, "value");
+    }
+    const e = (t.expect ?? {}) as Record<string, any>;
+    const to = nodes.get(e.at);
+    const reachable = from ? downstream(from.id) : [];
+    if (!to) {
+      at([...base, "expect", "at"], "PG3001", `unknown component id \`${e.at}\` in \`expect.at\` of test \`${name}\`: no component has this id`, didYouMean(String(e.at), reachable.length ? reachable : [...nodes.keys()], reachable.length ? `components downstream of \`${from!.id}\`` : "component ids"), "value");
+    } else if (from && from.type !== "generator" && from.category !== "serve" && !reachable.includes(to.id)) {
+      at([...base, "expect", "at"], "PG3003", `\`expect.at: ${to.id}\` of test \`${name}\` is not downstream of \`at: ${from.id}\`, so no inserted record can reach it`, reachable.length ? `components downstream of \`${from.id}\`: ${reachable.join(", ")}` : `nothing consumes \`${from.id}\``, "value");
+    }
+    if (to) {
+      const hasRecords = e.records !== undefined || e.count !== undefined;
+      if (to.category === "serve") {
+        if (e.requests === undefined) at([...base, "expect"], "PG2002", `\`expect\` of test \`${name}\` names API \`${to.id}\` but has no \`requests\``, "list the requests and their answers: `requests: [{ request: GET /path, body: {...} }]`");
+        for (const k of ["records", "count", "match"]) if (e[k] !== undefined) at([...base, "expect", k], "PG2008", `\`expect.${k}\` does not apply to API \`${to.id}\`: an API answers requests`, "put the expected answer in `requests[].body` (with `requests[].match`)");
+      } else {
+        if (e.requests !== undefined) at([...base, "expect", "requests"], "PG2008", `\`expect.requests\` only applies to an API, but \`${to.id}\` is a ${to.type} ${to.category === "sinks" ? "sink" : to.category === "transforms" ? "transform" : "source"}`, "expect `records` or `count` here, or name an API in `expect.at`");
+        else if (!hasRecords) at([...base, "expect"], "PG2002", `\`expect\` of test \`${name}\` needs \`records\` or \`count\``, "list the records expected at the component, or how many");
+      }
+    }
+    if (!types) continue;
+    const entering = from && from.type !== "generator" && from.category !== "serve" ? types.entering.get(from.id) : undefined;
+    if (entering) {
+      const where = `the records entering \`${from!.id}\``;
+      checkFields([...base, "records"], t.records, entering, where, at);
+      for (const k of ["dropped", "failed"]) if (Array.isArray(t[k])) checkFields([...base, k], t[k], entering, where, at);
+    }
+    const leaving = to && to.category !== "serve" ? types.leaving.get(to.id) : undefined;
+    if (leaving && Array.isArray(e.records)) checkFields([...base, "expect", "records"], e.records, leaving, `the records ${to!.category === "sinks" ? "stored by" : "leaving"} \`${to!.id}\``, at);
+  }
+}
+
+function checkFields(base: Array<string | number>, records: unknown, known: RecordType, where: string, at: At): void {
+  if (!Array.isArray(records)) return;
+  records.forEach((r, i) => {
+    if (typeof r !== "object" || r === null) return;
+    for (const f of Object.keys(r)) {
+      if (!(f in known)) at([...base, i, f], "PG3005", `field \`${f}\` is not in ${where}`, didYouMean(f, Object.keys(known), "fields"));
+    }
+  });
+}
+
+/**
+ * Record types entering and leaving each component, from the same graph checks a build runs. When
+ * the graph has errors (reported by the later stages) field checks are skipped.
+ */
+function recordTypes(doc: SourceDoc, spec: Record<string, any>): { entering: Map<string, RecordType>; leaving: Map<string, RecordType> } | undefined {
+  let graph;
+  let model;
+  try {
+    model = normalize(spec, doc.file);
+    let broken = false;
+    graph = buildGraph(model, () => () => void (broken = true));
+    if (broken || !graph) return undefined;
+  } catch {
+    return undefined;
+  }
+  const entering = new Map<string, RecordType>();
+  const leaving = new Map<string, RecordType>();
+  for (const c of model.components) {
+    const input = c.type === "kinesis" ? model.record : c.inputs[0] !== undefined ? graph.outputType.get(c.inputs[0]) : undefined;
+    if (input) entering.set(c.id, input);
+    if (c.category === "transforms") {
+      const out = graph.outputType.get(c.id);
+      if (out) leaving.set(c.id, out);
+    } else if (c.category === "sinks" && input) {
+      leaving.set(c.id, c.type === "dynamodb" && c.config.ttl_days ? { ...input, [TTL_ATTRIBUTE]: "number" } : input);
+    }
+  }
+  return { entering, leaving };
+}
+

@@ -123,6 +123,7 @@ const PROVIDER_CALLS: Record<string, { arn: string; calls: string[] }> = {
     calls: ["logs:CreateLogGroup", "logs:DescribeLogGroups", "logs:PutRetentionPolicy", "logs:AssociateKmsKey", "logs:ListTagsForResource", "logs:TagResource", "logs:DeleteLogGroup"],
   },
   aws_cloudwatch_metric_alarm: { arn: `arn:${P}:cloudwatch:${R}:${A}:alarm:temperature-dev-lake-errors`, calls: ["cloudwatch:PutMetricAlarm", "cloudwatch:DescribeAlarms", "cloudwatch:ListTagsForResource", "cloudwatch:DeleteAlarms"] },
+  aws_cloudwatch_dashboard: { arn: `arn:${P}:cloudwatch::${A}:dashboard/temperature-dev`, calls: ["cloudwatch:PutDashboard", "cloudwatch:GetDashboard", "cloudwatch:DeleteDashboards"] },
   aws_cloudwatch_event_rule: { arn: `arn:${P}:events:${R}:${A}:rule/temperature-dev-simulator`, calls: ["events:PutRule", "events:DescribeRule", "events:ListTagsForResource", "events:TagResource", "events:DeleteRule"] },
   aws_cloudwatch_event_target: { arn: `arn:${P}:events:${R}:${A}:rule/temperature-dev-simulator`, calls: ["events:PutTargets", "events:ListTargetsByRule", "events:RemoveTargets"] },
   aws_apigatewayv2_api: { arn: `arn:${P}:apigateway:${R}::/apis`, calls: ["apigateway:POST", "apigateway:GET"] },

@@ -5,6 +5,8 @@ import { registerDoctor } from "./doctor.ts";
 import { registerGraph } from "./graph.ts";
 import { registerInit } from "./init.ts";
 import { registerPlanReport } from "./plan-report.ts";
+import { registerRun } from "./run.ts";
+import { registerTest } from "./test.ts";
 import { registerValidate } from "./validate.ts";
 
 /** Every CLI command, one line each, in the order `--help` lists them. */
@@ -13,6 +15,8 @@ export const COMMANDS: readonly RegisterCommand[] = [
   registerBuild,
   registerGraph,
   registerInit,
+  registerTest,
+  registerRun,
   registerBootstrap,
   registerPlanReport,
   registerDoctor,

@@ -415,6 +415,29 @@ export const RESOURCE_ACTIONS: Readonly<Record<string, ResourceActions>> = {
     name: { attribute: "alarm_name", startsWith: ["{prefix}"] },
     doc: tf("cloudwatch_metric_alarm"),
   },
+  aws_cloudwatch_dashboard: {
+    sid: "CloudWatchDashboards",
+    // Dashboards are global to the account (no region in the ARN); the provider reads with GetDashboard.
+    actions: ["cloudwatch:DeleteDashboards", "cloudwatch:GetDashboard", "cloudwatch:PutDashboard"],
+    arn: (c) => [`arn:${c.partition}:cloudwatch::${c.account}:dashboard/${c.pipeline}-*`],
+    name: { attribute: "dashboard_name", startsWith: ["{prefix}"] },
+    doc: tf("cloudwatch_dashboard"),
+  },
+  aws_cloudwatch_event_bus: {
+    sid: "EventBridgeBuses",
+    actions: [
+      "events:CreateEventBus",
+      "events:DeleteEventBus",
+      "events:DescribeEventBus",
+      "events:ListTagsForResource",
+      "events:TagResource",
+      "events:UntagResource",
+      "events:UpdateEventBus",
+    ],
+    arn: (c) => [arnIn("events", c, `event-bus/${c.pipeline}-*`)],
+    name: { attribute: "name", startsWith: ["{prefix}"] },
+    doc: tf("cloudwatch_event_bus"),
+  },
   aws_cloudwatch_event_rule: {
     sid: "EventBridgeRules",
     actions: [
