@@ -115,7 +115,7 @@ describe("reference pipeline on moto", () => {
     expect(objects.length).toBeGreaterThan(0);
     let lines = 0;
     for (const o of objects) {
-      expect(o.Key).toMatch(/^raw\/dt=\d{4}-\d{2}-\d{2}\/shardId-\d+\/\d+-\d+\.jsonl$/);
+      expect(o.Key).toMatch(/^raw\/dt=\d{4}-\d{2}-\d{2}\/shardId-\d+\/\d+(-\d+)?\.jsonl$/);
       const body = await (await s3.send(new GetObjectCommand({ Bucket: out.lake_bucket_name, Key: o.Key! }))).Body!.transformToString();
       lines += body.trim().split("\n").length;
     }

@@ -104,7 +104,7 @@ describe("pipegen run --local", () => {
       const objects = (await s3.send(new ListObjectsV2Command({ Bucket: bucket }))).Contents ?? [];
       const readings: Array<{ device_id: string; temperature: number; recorded_at: string }> = [];
       for (const o of objects) {
-        expect(o.Key).toMatch(/^raw\/dt=\d{4}-\d{2}-\d{2}\/shardId-\d+\/\d+-\d+\.jsonl$/);
+        expect(o.Key).toMatch(/^raw\/dt=\d{4}-\d{2}-\d{2}\/shardId-\d+\/\d+(-\d+)?\.jsonl$/);
         const body = await (await s3.send(new GetObjectCommand({ Bucket: bucket, Key: o.Key! }))).Body!.transformToString();
         readings.push(...body.trim().split("\n").map((l) => JSON.parse(l)));
       }
