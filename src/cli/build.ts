@@ -1,4 +1,4 @@
-import { existsSync, readdirSync } from "node:fs";
+import { existsSync, readFileSync, readdirSync } from "node:fs";
 import { join, relative, resolve } from "node:path";
 import type { Diagnostic } from "../diagnostics/diagnostic.ts";
 import { hasErrors, UsageError } from "../diagnostics/diagnostic.ts";
@@ -90,7 +90,10 @@ export async function build(files: string[], opts: BuildOptions): Promise<BuildR
       continue;
     }
     const zips = await zipRequests(c.plan, dir, userFiles, opts.cwd);
-    pending.push({ c, dir, files: renderModule(c.plan), zips, userFiles: [...new Set(units.flatMap((u) => userFiles(u.id)))] });
+    // Copied files (a Glue script the module uploads) are read now, after stubs were written.
+    const copies = c.plan.copies.map((cp) => ({ from: join(specDir, cp.from), to: cp.to }));
+    const copied = copies.map((cp) => ({ path: cp.to, data: readFileSync(cp.from) }));
+    pending.push({ c, dir, files: [...renderModule(c.plan), ...copied], zips, userFiles: [...new Set([...units.flatMap((u) => userFiles(u.id)), ...copies.map((cp) => cp.from)])] });
   }
   let zips: Map<string, Buffer>;
   try {

@@ -41,7 +41,7 @@ export function kindReadme(kind: Kind): string {
     "",
     s.description ?? "",
     "",
-    `Consumes: ${kind.accepts.length ? kind.accepts.join(", ") : "nothing (no \`inputs\`)"}. Emits: ${kind.produces === "same" ? "what it consumes" : kind.produces ?? "nothing other components can read"}.`,
+    `Consumes: ${kind.accepts.length ? kind.accepts.join(", ") : "nothing (no \`inputs\`)"}. Emits: ${kind.produces === "same" ? "what it consumes" : typeof kind.produces === "function" ? "depends on its settings (see below)" : kind.produces ?? "nothing other components can read"}.`,
     "",
     "| key | required | type | description | example |",
     "|---|---|---|---|---|",

@@ -16,6 +16,7 @@ import type { PlanContext } from "../plan/context.ts";
 import type { Report } from "../kinds/kind.ts";
 import { userCodePath } from "../kinds/transforms/function/kind.ts";
 import { userStub } from "../plan/user-stub.ts";
+import { kindOf } from "../kinds/index.ts";
 
 /** Where a compile reads from and writes to, all relative to `cwd` so output never holds absolute paths. */
 export interface CompileOptions {
@@ -72,6 +73,12 @@ export function compile(file: string, text: string, opts: CompileOptions): Analy
     const abs = join(specDir, rel);
     if (!existsSync(abs)) {
       plan.userStubs.push({ path: toPosix(relative(opts.cwd, abs)), content: userStub(c, a.graph, specPath) });
+    }
+  }
+  for (const c of model.components) {
+    for (const f of kindOf(c).userFiles?.(c, ctx, specPath) ?? []) {
+      const abs = join(specDir, f.path);
+      if (!existsSync(abs)) plan.userStubs.push({ path: toPosix(relative(opts.cwd, abs)), content: f.content });
     }
   }
   if (hasErrors(diags)) return { ...a, diagnostics: sortDiagnostics(diags) };

@@ -1,6 +1,7 @@
 import type { RecordType } from "../expr/index.ts";
 import type { Component, PipelineModel } from "../model/types.ts";
 import type { Flow, Kind, Report } from "../kinds/kind.ts";
+import { producedFlow } from "../kinds/kind.ts";
 import { kindOf } from "../kinds/index.ts";
 import { didYouMean } from "../diagnostics/suggest.ts";
 import { CATEGORY_NOUN } from "../diagnostics/diagnostic.ts";
@@ -65,7 +66,7 @@ export function buildGraph(model: PipelineModel, reportAt: ReportAt): PipelineGr
     }
     const out = kind.check({ component: c, model, input, report });
     if (out) outputType.set(c.id, out);
-    const produced = kind.produces === "same" ? inFlow : kind.produces;
+    const produced = producedFlow(kind, c, inFlow);
     if (produced) flow.set(c.id, produced);
   }
   for (const c of model.components) {
@@ -83,8 +84,10 @@ function edgeMessage(up: Component, c: Component, kind: Kind, inFlow: Flow | und
   if (up.type === "generator") return `${upName} cannot be an input: a generator writes into a kinesis source and emits nothing that other components read`;
   if (!upKind.produces) return `${upName} cannot be an input: it stores or serves records and emits none that other components read`;
   if (!kind.accepts.length) return `${c.type} \`${c.id}\` takes no inputs`;
-  return `${c.type} \`${c.id}\` cannot consume ${inFlow === "window" ? "windowed aggregates" : "a record stream"} from ${up.type} \`${up.id}\``;
+  return `${c.type} \`${c.id}\` cannot consume ${FLOW_NOUN[inFlow ?? "stream"]} from ${up.type} \`${up.id}\``;
 }
+
+const FLOW_NOUN: Record<Flow, string> = { stream: "a record stream", window: "windowed aggregates", files: "files (a batch dataset in S3)" };
 
 function edgeHint(up: Component, kind: Kind): string {
   if (up.type === "generator") return `list the source it writes into instead: \`${String(up.config.into)}\``;

@@ -1,5 +1,5 @@
 import type { Component, LambdaSettings } from "../model/types.ts";
-import type { HandlerPart } from "../kinds/kind.ts";
+import type { ConsumerPart, HandlerPart, OwnFunction } from "../kinds/kind.ts";
 import type { IamStatement, PlanContext } from "./context.ts";
 import { kindOf } from "../kinds/index.ts";
 import { windowSeconds } from "../kinds/transforms/aggregate/kind.ts";
@@ -12,8 +12,12 @@ export interface FunctionUnit {
   id: string;
   owner: Component;
   trigger: "stream" | "schedule" | "http";
-  /** The kinesis source read by a stream-triggered function. */
+  /** The stream source (kinesis, or a kind with a `consumer` hook) read by a stream-triggered function. */
   source?: Component;
+  /** How a non-kinesis source triggers this function (from the source kind's `consumer` hook). */
+  consumer?: ConsumerPart;
+  /** The owner's own function (from its kind's `ownFunction` hook). */
+  own?: OwnFunction;
   /** Stateless transforms applied before writing (or before aggregating), in order. */
   steps: Component[];
   aggregate?: Component;
@@ -37,6 +41,8 @@ export function planFunctionUnits(ctx: PlanContext): FunctionUnit[] {
   for (const c of model.components) {
     if (c.category === "sinks") {
       const chain = upstreamChain(c, ctx);
+      // Files are written by the batch job that produces them (Glue), not by a Lambda function.
+      if (ctx.graph.flow.get(chain.stop.id) === "files") continue;
       if (chain.stop.type === "aggregate") {
         const entry = byAggregate.get(chain.stop.id) ?? { after: chain.steps, sinks: [] };
         entry.sinks.push(c);
@@ -74,9 +80,18 @@ export function planFunctionUnits(ctx: PlanContext): FunctionUnit[] {
       });
     } else if (c.type === "generator") {
       units.push({ id: c.id, owner: c, trigger: "schedule", steps: [], after: [], sinks: [], lambda: c.lambda, summary: `writes simulated records into ${String(c.config.into)} on ${String(c.config.schedule)}` });
-    } else if (c.category === "serve") {
+    } else if (c.category === "serve" && !kindOf(c).ownFunction) {
       units.push({ id: c.id, owner: c, trigger: "http", steps: [], after: [], sinks: [], lambda: c.lambda, summary: `answers HTTP queries over ${String(c.config.from)}` });
+    } else if (kindOf(c).ownFunction) {
+      const own = kindOf(c).ownFunction!(c, ctx);
+      units.push({ id: c.id, owner: c, trigger: own.trigger, own, steps: [], after: [], sinks: [], lambda: c.lambda, summary: own.summary });
     }
+  }
+  for (const u of units) {
+    const consumer = u.source && kindOf(u.source).consumer;
+    if (!consumer) continue;
+    u.consumer = consumer(u.source!, { id: u.id, lambda: u.lambda, tumblingWindowSeconds: u.aggregate ? windowSeconds(String(u.aggregate.config.window)) : false }, ctx);
+    if (u.consumer.summary) u.summary = u.summary.replace(`reads ${u.source!.id}`, u.consumer.summary);
   }
   return units.sort((a, b) => (a.id < b.id ? -1 : 1));
 }
@@ -85,7 +100,8 @@ export function planFunctionUnits(ctx: PlanContext): FunctionUnit[] {
 function upstreamChain(c: Component, ctx: PlanContext): { stop: Component; steps: Component[] } {
   const steps: Component[] = [];
   let cur = ctx.model.byId.get(c.inputs[0]!)!;
-  while (cur.category === "transforms" && cur.type !== "aggregate") {
+  // Stateless transforms (those compiled into a handler step) fuse into the function; anything else stops the walk.
+  while (cur.category === "transforms" && cur.type !== "aggregate" && kindOf(cur).step) {
     steps.unshift(cur);
     cur = ctx.model.byId.get(cur.inputs[0]!)!;
   }
@@ -109,7 +125,10 @@ export function functionParts(u: FunctionUnit, ctx: PlanContext): { steps: Handl
   const sinks = u.sinks.map((s) => kindOf(s).sink!(s, ctx));
   const env: Record<string, string> = {};
   const statements = baseStatements(u);
-  if (u.source) {
+  if (u.consumer) {
+    Object.assign(env, u.consumer.env ?? {});
+    statements.push(...u.consumer.statements);
+  } else if (u.source) {
     statements.push({
       sid: `ReadStream${pascal(u.source.id)}`,
       actions: ["kinesis:DescribeStream", "kinesis:DescribeStreamSummary", "kinesis:GetRecords", "kinesis:GetShardIterator", "kinesis:ListShards", "kinesis:SubscribeToShard"],
@@ -121,7 +140,10 @@ export function functionParts(u: FunctionUnit, ctx: PlanContext): { steps: Handl
     env.PIPEGEN_STREAM = `aws_kinesis_stream.${into}.name`;
     statements.push({ sid: `WriteStream${pascal(into)}`, actions: ["kinesis:PutRecord", "kinesis:PutRecords"], resources: [`aws_kinesis_stream.${into}.arn`] });
   }
-  if (u.owner.category === "serve") {
+  if (u.own) {
+    Object.assign(env, u.own.env ?? {});
+    statements.push(...(u.own.statements ?? []));
+  } else if (u.owner.category === "serve") {
     const from = String(u.owner.config.from);
     env[tableEnv(from)] = `aws_dynamodb_table.${from}.name`;
     statements.push({ sid: `ReadItems${pascal(from)}`, actions: ["dynamodb:Query", "dynamodb:Scan"], resources: [`aws_dynamodb_table.${from}.arn`] });
@@ -151,7 +173,8 @@ function mergeStatements(list: IamStatement[]): IamStatement[] {
 
 /** The Lambda settings view the function template prints. */
 export function streamSettings(u: FunctionUnit) {
-  if (u.trigger !== "stream") return false;
+  // Other sources render their own trigger (ConsumerPart.hcl).
+  if (u.trigger !== "stream" || u.consumer) return false;
   return {
     arn: `aws_kinesis_stream.${u.source!.id}.arn`,
     batchSize: u.lambda.batchSize,

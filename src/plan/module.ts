@@ -17,8 +17,10 @@ export interface ResourcePlan {
   files: Map<string, string>;
   /** Handlers to bundle: function id → path of its source inside the module. */
   handlers: Array<{ id: string; entry: string }>;
-  /** User code stubs written only when missing, path relative to the spec's folder. */
+  /** User code stubs written only when missing, path relative to the working directory. */
   userStubs: Array<{ path: string; content: string }>;
+  /** Files copied into the module on every build: from is relative to the spec's folder, to to the module. */
+  copies: Array<{ from: string; to: string }>;
 }
 
 /** One header for every generated file: where it came from and that edits will be overwritten. */
@@ -70,6 +72,8 @@ export function planModule(ctx: PlanContext, specPath: string): ResourcePlan {
         env,
         asyncDlq: u.trigger === "schedule",
         stream: streamSettings(u),
+        consumerHcl: u.consumer?.hcl ?? false,
+        iteratorAge: streamSettings(u) ? streamSettings(u) : u.consumer?.iteratorAge ? { iteratorAgeThresholdMs: 15 * 60 * 1000 } : false,
         alarms: {
           errors: physicalName(u.id, "-errors"),
           throttles: physicalName(u.id, "-throttles"),
@@ -114,7 +118,8 @@ export function planModule(ctx: PlanContext, specPath: string): ResourcePlan {
     "README.md",
     moduleReadme({ model, graph: ctx.graph, specPath, resources, variables, outputs: sortedOutputs, environments: model.environments.map((e) => e.name) }),
   );
-  return { pipeline: model.name, files, handlers, userStubs: [] };
+  const copies = model.components.flatMap((c) => kindOf(c).copies?.(c, ctx) ?? []).sort((a, b) => (a.to < b.to ? -1 : 1));
+  return { pipeline: model.name, files, handlers, userStubs: [], copies };
 }
 
 function variableView(v: Variable) {
