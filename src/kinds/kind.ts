@@ -79,10 +79,14 @@ export interface ConsumerPart {
   /** What the consuming function may do on the source. */
   statements: IamStatement[];
   env?: Record<string, string>;
-  /** Runtime export (src/runtime) that turns the Lambda event into records, passed to the handler as `decode`. */
-  decoder: string;
-  /** Options for the decoder, JSON-serializable. */
-  decoderOptions?: Record<string, unknown>;
+  /**
+   * Runtime export (src/runtime) that builds the handler for this trigger's events, called as
+   * `handler({ contract, options, steps, sinks })` like streamHandler. Aggregates (tumbling windows)
+   * exist only for kinesis, so a consumer kind's check must reject an aggregate reading it.
+   */
+  handler: string;
+  /** Trigger-specific options of the handler, JSON-serializable. */
+  options?: Record<string, unknown>;
   /** One-line description for the function summary, e.g. "reads objects landing in s3://…/incoming/". */
   summary?: string;
   /** True when the trigger reports iterator age (a stream position), so an iterator-age alarm applies. */

@@ -20,10 +20,11 @@ export function handlerSource(u: FunctionUnit, parts: { steps: HandlerPart[]; af
   const body: string[] = [];
   const list = (ps: HandlerPart[]) => (ps.length ? `[\n${ps.map((p) => indent(p.expr, 4) + ",").join("\n")}\n  ]` : "[]");
   const contract = JSON.stringify({ fields: u.source ? ctx.graph.outputType.get(u.source.id) : {} });
-  // A non-kinesis source hands the runtime its event decoder.
-  const decode = u.consumer ? [`  decode: ${u.consumer.decoder}(${u.consumer.decoderOptions ? JSON.stringify(u.consumer.decoderOptions) : ""}),`] : [];
-  if (u.consumer) runtimeImports.add(u.consumer.decoder);
-  if (u.own) {
+  if (u.consumer) {
+    // A non-kinesis source brings the runtime handler for its events.
+    runtimeImports.add(u.consumer.handler);
+    body.push(`export const handler = ${u.consumer.handler}({`, `  contract: ${contract},`, `  options: ${JSON.stringify(u.consumer.options ?? {})},`, `  steps: ${list(parts.steps)},`, `  sinks: ${list(parts.sinks)},`, `});`);
+  } else if (u.own) {
     u.own.handler.imports.forEach((i) => runtimeImports.add(i));
     body.push(u.own.handler.body);
   } else if (u.owner.type === "generator") {
@@ -60,7 +61,6 @@ export function handlerSource(u: FunctionUnit, parts: { steps: HandlerPart[]; af
     body.push(
       `export const handler = windowedAggregateHandler({`,
       `  contract: ${contract},`,
-      ...decode,
       `  steps: ${list(parts.steps)},`,
       `  groupBy: ${JSON.stringify((u.aggregate.config.group_by as string[] | undefined) ?? [])},`,
       `  measures: ${JSON.stringify(measures)},`,
@@ -70,7 +70,7 @@ export function handlerSource(u: FunctionUnit, parts: { steps: HandlerPart[]; af
     );
   } else {
     runtimeImports.add("streamHandler");
-    body.push(`export const handler = streamHandler({`, `  contract: ${contract},`, ...decode, `  steps: ${list(parts.steps)},`, `  sinks: ${list(parts.sinks)},`, `});`);
+    body.push(`export const handler = streamHandler({`, `  contract: ${contract},`, `  steps: ${list(parts.steps)},`, `  sinks: ${list(parts.sinks)},`, `});`);
   }
   const usesExpr = [...parts.steps, ...parts.after].some((p) => /\bpg[A-Z]\w*\(/.test(p.expr));
   const needsRec = [...parts.steps, ...parts.after].some((p) => p.expr.includes("Rec"));
