@@ -2,14 +2,15 @@ import { existsSync, readFileSync, readdirSync } from "node:fs";
 import { join, relative, resolve } from "node:path";
 import type { Diagnostic } from "../diagnostics/diagnostic.ts";
 import { hasErrors, UsageError } from "../diagnostics/diagnostic.ts";
-import { compile, readSpec, toPosix } from "../compile/compile.ts";
+import { readSpec, toPosix } from "../compile/compile.ts";
+import type { CompileJob } from "./compile-pool.ts";
+import { compileAll } from "./compile-pool.ts";
+import type { ResourcePlan } from "../plan/module.ts";
 import type { RenderedFile } from "../emit/emit.ts";
-import { renderModule, resolveZips, zipRequests } from "../emit/emit.ts";
+import { resolveZips, zipRequests } from "../emit/emit.ts";
 import type { ZipRequest } from "../emit/emit.ts";
 import { isUpToDate, writeStamp } from "./stamps.ts";
 import { staleFiles, writeIfMissing, writeModule } from "./write.ts";
-import { userCodePath } from "../kinds/transforms/function/kind.ts";
-import { planFunctionUnits } from "../plan/functions.ts";
 import { dirname } from "node:path";
 
 export interface BuildOptions {
@@ -43,9 +44,9 @@ export function defaultSpecs(cwd: string): string[] {
 /** Validates every spec, then (unless any had errors) emits all modules and writes them — or, with check, compares. */
 export async function build(files: string[], opts: BuildOptions): Promise<BuildResult> {
   const result: BuildResult = { diagnostics: [], sources: new Map(), modules: [], stale: [], written: [], stubs: [], unchanged: [] };
-  const compiled = [];
   const seenPipelines = new Map<string, string>();
   const outRoot = resolve(opts.cwd, opts.outDir);
+  const jobs: Array<CompileJob & { specPath: string }> = [];
   for (const file of files) {
     const read = readSpec(file, opts.cwd);
     result.diagnostics.push(...read.diagnostics);
@@ -59,29 +60,29 @@ export async function build(files: string[], opts: BuildOptions): Promise<BuildR
       result.unchanged.push(name);
       continue;
     }
-    const c = compile(file, read.text, { cwd: opts.cwd, outDir: opts.outDir });
-    result.diagnostics.push(...c.diagnostics);
-    if (c.plan) {
-      const prev = seenPipelines.get(c.plan.pipeline);
-      if (prev) {
-        result.diagnostics.push({ code: "PG3008", severity: "error", message: `pipeline name \`${c.plan.pipeline}\` is also used by ${prev}; both would write generated/${c.plan.pipeline}/`, file, pointer: "/pipeline", hint: "give each pipeline file its own `pipeline:` name" });
-        continue;
-      }
-      seenPipelines.set(c.plan.pipeline, file);
-      compiled.push({ file, specPath, text: read.text, ...c, plan: c.plan });
-    }
+    jobs.push({ file, text: read.text, specPath });
   }
+  const compiledSpecs = await compileAll(jobs, { cwd: opts.cwd, outDir: opts.outDir });
+  const compiled: Array<(typeof jobs)[number] & { plan: ResourcePlan; rendered: RenderedFile[]; userFiles: Record<string, string[]> }> = [];
+  jobs.forEach((job, i) => {
+    const c = compiledSpecs[i]!;
+    result.diagnostics.push(...c.diagnostics);
+    if (!c.plan) return;
+    const prev = seenPipelines.get(c.plan.pipeline);
+    if (prev) {
+      result.diagnostics.push({ code: "PG3008", severity: "error", message: `pipeline name \`${c.plan.pipeline}\` is also used by ${prev}; both would write generated/${c.plan.pipeline}/`, file: job.file, pointer: "/pipeline", hint: "give each pipeline file its own `pipeline:` name" });
+      return;
+    }
+    seenPipelines.set(c.plan.pipeline, job.file);
+    compiled.push({ ...job, plan: c.plan, rendered: c.rendered!, userFiles: c.userFiles! });
+  });
   if (hasErrors(result.diagnostics) || opts.validateOnly) return result;
   const pending: Array<{ c: (typeof compiled)[number]; dir: string; files: RenderedFile[]; zips: ZipRequest[]; userFiles: string[] }> = [];
   for (const c of compiled) {
     const dir = join(outRoot, c.plan.pipeline);
     const specDir = dirname(resolve(opts.cwd, c.file));
-    const units = planFunctionUnits({ model: c.model!, graph: c.graph!, userCodeImport: () => "" });
     // User code is an input of the bundle.
-    const userFiles = (id: string) => {
-      const u = units.find((x) => x.id === id)!;
-      return [...u.steps, ...u.after].filter((s) => s.type === "function").map((s) => join(specDir, userCodePath(c.model!.name, s.id, s.config.code)));
-    };
+    const userFiles = (id: string) => c.userFiles[id] ?? [];
     for (const stub of c.plan.userStubs) {
       if (!opts.check && writeIfMissing(resolve(opts.cwd, stub.path), stub.content)) result.stubs.push(stub.path);
     }
@@ -93,7 +94,7 @@ export async function build(files: string[], opts: BuildOptions): Promise<BuildR
     // Copied files (a Glue script the module uploads) are read now, after stubs were written.
     const copies = c.plan.copies.map((cp) => ({ from: join(specDir, cp.from), to: cp.to }));
     const copied = copies.map((cp) => ({ path: cp.to, data: readFileSync(cp.from) }));
-    pending.push({ c, dir, files: [...renderModule(c.plan), ...copied], zips, userFiles: [...new Set([...units.flatMap((u) => userFiles(u.id)), ...copies.map((cp) => cp.from)])] });
+    pending.push({ c, dir, files: [...c.rendered, ...copied], zips, userFiles: [...new Set([...Object.values(c.userFiles).flat(), ...copies.map((cp) => cp.from)])] });
   }
   let zips: Map<string, Buffer>;
   try {
