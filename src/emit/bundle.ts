@@ -12,7 +12,7 @@ const RUNTIME_DIR = join(PACKAGE_ROOT, "src/runtime");
 const RUNTIME_ENTRY = join(RUNTIME_DIR, "index.ts");
 
 /** Bump when bundle options change, so zips built by an older pipegen are rebuilt. */
-const BUNDLE_FORMAT = 2;
+const BUNDLE_FORMAT = 3;
 
 let runtimeHash: string | undefined;
 
@@ -63,8 +63,10 @@ export async function bundle(inputs: BundleInput[], cwd: string): Promise<Map<st
         const i = byId.get(a.path)!;
         return { contents: i.source, loader: "ts", resolveDir: i.resolveDir };
       });
-      b.onResolve({ filter: new RegExp(`^${RUNTIME_MODULE.replace("/", "\\/")}$`) }, () => ({ path: "index.ts", namespace: "pipegen-runtime" }));
-      b.onResolve({ filter: /^\.\.?\//, namespace: "pipegen-runtime" }, (a) => ({ path: posix.normalize(posix.join(posix.dirname(a.importer), a.path)), namespace: "pipegen-runtime" }));
+      // The runtime has no module-level side effects a handler relies on: marking it so lets esbuild
+      // drop every runtime module (and the SDK clients it imports) that a handler does not use.
+      b.onResolve({ filter: new RegExp(`^${RUNTIME_MODULE.replace("/", "\\/")}$`) }, () => ({ path: "index.ts", namespace: "pipegen-runtime", sideEffects: false }));
+      b.onResolve({ filter: /^\.\.?\//, namespace: "pipegen-runtime" }, (a) => ({ path: posix.normalize(posix.join(posix.dirname(a.importer), a.path)), namespace: "pipegen-runtime", sideEffects: false }));
       b.onLoad({ filter: /.*/, namespace: "pipegen-runtime" }, (a) => ({ contents: readFileSync(join(RUNTIME_DIR, a.path)), loader: "ts", resolveDir: join(RUNTIME_DIR, posix.dirname(a.path)) }));
       // The module folder may not exist yet on a first build, so user-code paths are resolved here.
       b.onResolve({ filter: /^\.\.?\//, namespace: "pipegen-handler" }, (a) => ({ path: userPath(resolve(a.resolveDir, a.path)), namespace: "pipegen-user" }));
