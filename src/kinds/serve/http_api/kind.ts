@@ -1,8 +1,8 @@
 import type { Kind } from "../../kind.ts";
 import { loadSchema } from "../../load-schema.ts";
-import { render } from "../../../emit/templates.ts";
+import { render, sharedTemplate } from "../../../emit/templates.ts";
 import { physicalName } from "../../../naming/names.ts";
-import { hclString } from "../../../emit/hcl-literal.ts";
+import { hclString, hclTemplate, raw } from "../../../emit/hcl-literal.ts";
 import { didYouMean, droppedBy } from "../../../diagnostics/suggest.ts";
 
 export interface RouteCfg {
@@ -61,11 +61,14 @@ export const httpApi: Kind = {
       name: `${c.id}_${i}`,
     }));
     return {
-      hcl: render("src/kinds/serve/http_api/main.tf.hbs", {
+      // The API, its access logs, stage, integration and permission are shared with http_ingest.
+      hcl: render(sharedTemplate("http-api.tf.hbs"), {
         id: c.id,
         name: physicalName(c.id),
         tag: hclString(c.id),
         routes,
+        jwt: false,
+        sourceArn: hclTemplate(raw(`aws_apigatewayv2_api.${c.id}.execution_arn`), "/*/*"),
       }),
       outputs: [{ name: `${c.id}_endpoint`, description: hclString(`Invoke URL of the HTTP API ${c.id} (requests must be SigV4-signed).`), value: `aws_apigatewayv2_stage.${c.id}.invoke_url` }],
     };
