@@ -4,10 +4,14 @@
  * `jsonencode(...)` argument so metric dimensions are Terraform references, not copied names.
  * Pure and deterministic: widgets in a fixed order, metrics sorted by component id.
  */
+import { isOpenSearchDomain } from "../kinds/sinks/opensearch/kind.ts";
 import type { PlanContext } from "./context.ts";
 import { planFunctionUnits } from "./functions.ts";
+import { planBatchRuns, type BatchRun } from "./orchestration.ts";
+import type { Component } from "../model/types.ts";
+import { printHcl, type HclValue } from "./hcl-value.ts";
 import { render, sharedTemplate } from "../emit/templates.ts";
-import { hclKey, hclString, raw, Raw } from "../emit/hcl-literal.ts";
+import { hclString, raw } from "../emit/hcl-literal.ts";
 
 /** One line of a metric widget: a metric with one dimension whose value is an HCL reference. */
 export interface DashboardMetric {
@@ -19,6 +23,8 @@ export interface DashboardMetric {
   label: string;
   /** Overrides the widget's statistic for this line. */
   stat?: string;
+  /** Further dimensions after the first: a literal value, or (ref) an HCL reference. */
+  extra?: Array<{ name: string; value: string; ref?: true }>;
 }
 
 export interface MetricWidget {
@@ -44,10 +50,64 @@ const PERIOD = 300;
 
 const byId = <T extends { id: string }>(xs: T[]): T[] => [...xs].sort((a, b) => (a.id < b.id ? -1 : a.id > b.id ? 1 : 0));
 
+const ofTypeIn = (components: Component[], category: Component["category"], type: string): Component[] => byId(components.filter((c) => c.category === category && c.type === type));
+
+/**
+ * The batch half and the newer sinks: runs of each batch state machine (AWS/States), Glue job
+ * metrics, Firehose delivery of parquet sinks fed by streams, OpenSearch cluster health.
+ * Glue publishes its job metrics to the `Glue` namespace only for jobs run with `--enable-metrics`;
+ * the aggregate over all runs of a job has `JobRunId = ALL` and `Type = count`
+ * (https://docs.aws.amazon.com/glue/latest/dg/monitoring-awsglue-with-cloudwatch-metrics.html).
+ */
+function batchWidgets(ctx: PlanContext, runs: BatchRun[], glueJobs: Component[]): DashboardWidget[] {
+  const { model, graph } = ctx;
+  const sm = (id: string, metric: string, label: string): DashboardMetric => ({ namespace: "AWS/States", metric, dimension: "StateMachineArn", ref: `aws_sfn_state_machine.${id}_run.arn`, label });
+  const glue = (c: Component, metric: string, label: string): DashboardMetric => ({
+    namespace: "Glue",
+    metric: `glue.driver.aggregate.${metric}`,
+    dimension: "JobName",
+    ref: `aws_glue_job.${c.id}.name`,
+    label,
+    extra: [
+      { name: "JobRunId", value: "ALL" },
+      { name: "Type", value: "count" },
+    ],
+  });
+  // A parquet sink fed by a stream is delivered by Firehose; one fed by a batch job is written by the job.
+  const firehoses = byId(model.components.filter((c) => c.category === "sinks" && c.type === "s3" && c.config.format === "parquet" && graph.flow.get(c.inputs[0] ?? "") !== "files"));
+  const fh = (metric: string): DashboardMetric[] => firehoses.map((c) => ({ namespace: "AWS/Firehose", metric, dimension: "DeliveryStreamName", ref: `aws_kinesis_firehose_delivery_stream.${c.id}.name`, label: c.id }));
+  // OpenSearch metrics carry the account id as ClientId besides the domain name.
+  const es = (metric: string): DashboardMetric[] =>
+    ofTypeIn(model.components, "sinks", "opensearch").filter(isOpenSearchDomain).map((c) => ({ namespace: "AWS/ES", metric, dimension: "DomainName", ref: `aws_opensearch_domain.${c.id}.domain_name`, label: c.id, extra: [{ name: "ClientId", value: "local.account_id", ref: true }] }));
+  return [
+    {
+      type: "metric",
+      title: "Batch runs: executions started, succeeded, failed, timed out",
+      stat: "Sum",
+      metrics: runs.flatMap(({ source: { id } }) => [
+        sm(id, "ExecutionsStarted", `${id} started`),
+        sm(id, "ExecutionsSucceeded", `${id} succeeded`),
+        sm(id, "ExecutionsFailed", `${id} failed`),
+        sm(id, "ExecutionsTimedOut", `${id} timed out`),
+      ]),
+    },
+    { type: "metric", title: "Batch run duration (max, ms)", stat: "Maximum", metrics: runs.map(({ source: { id } }) => sm(id, "ExecutionTime", id)) },
+    { type: "metric", title: "Glue job run time (max, ms)", stat: "Maximum", metrics: glueJobs.map((c) => glue(c, "elapsedTime", c.id)) },
+    { type: "metric", title: "Glue job tasks completed and failed", stat: "Sum", metrics: glueJobs.flatMap((c) => [glue(c, "numCompletedTasks", `${c.id} completed`), glue(c, "numFailedTasks", `${c.id} failed`)]) },
+    { type: "metric", title: "Glue job records read", stat: "Sum", metrics: glueJobs.map((c) => glue(c, "recordsRead", c.id)) },
+    { type: "metric", title: "Firehose delivery to S3 (success ratio)", stat: "Average", metrics: fh("DeliveryToS3.Success") },
+    { type: "metric", title: "Firehose data freshness (max, s)", stat: "Maximum", metrics: fh("DeliveryToS3.DataFreshness") },
+    { type: "metric", title: "OpenSearch cluster status red", stat: "Maximum", metrics: es("ClusterStatus.red") },
+    { type: "metric", title: "OpenSearch free storage space (min, MB)", stat: "Minimum", metrics: es("FreeStorageSpace") },
+  ];
+}
+
 /** The dashboard's widgets, top to bottom; widgets with nothing to show are left out. */
 export function planDashboard(ctx: PlanContext): DashboardWidget[] {
   const { model } = ctx;
   const units = byId(planFunctionUnits(ctx));
+  const runs = planBatchRuns(ctx);
+  const glueJobs = ofTypeIn(model.components, "transforms", "glue_job");
   const streamUnits = units.filter((u) => u.trigger === "stream");
   const ofType = (type: string) => byId(model.components.filter((c) => c.type === type));
   const fn = (metric: string, stat?: string) =>
@@ -59,7 +119,12 @@ export function planDashboard(ctx: PlanContext): DashboardWidget[] {
       title: `Pipeline ${model.name}`,
       lines: [
         ...(model.description ? [model.description] : []),
-        `Functions: ${units.map((u) => u.id).join(", ")}. Alarms go to the pipeline's SNS topic \`alarms\`; failed records are parked in each function's dead-letter queue.`,
+        units.length
+          ? `Functions: ${units.map((u) => u.id).join(", ")}. Alarms go to the pipeline's SNS topic \`alarms\`; failed records are parked in each function's dead-letter queue.`
+          : "Alarms go to the pipeline's SNS topic `alarms`.",
+        ...(runs.length
+          ? [`Batch runs: ${runs.map((r) => `${r.source.id} (${r.schedule}: ${r.steps.flat().map((j) => j.id).join(", ")})`).join("; ")}. A failed run notifies the alarm topic with the failed job and its error; list runs with \`aws stepfunctions list-executions\`.`]
+          : []),
       ],
     },
     { type: "metric", title: "Lambda invocations", stat: "Sum", metrics: fn("Invocations") },
@@ -76,7 +141,10 @@ export function planDashboard(ctx: PlanContext): DashboardWidget[] {
       type: "metric",
       title: "Dead-letter queue depth (messages visible)",
       stat: "Maximum",
-      metrics: units.map((u) => ({ namespace: "AWS/SQS", metric: "ApproximateNumberOfMessagesVisible", dimension: "QueueName", ref: `aws_sqs_queue.${u.id}_dlq.name`, label: `${u.id}_dlq` })),
+      metrics: [
+        ...units.map((u) => ({ namespace: "AWS/SQS", metric: "ApproximateNumberOfMessagesVisible", dimension: "QueueName", ref: `aws_sqs_queue.${u.id}_dlq.name`, label: `${u.id}_dlq` })),
+        ...runs.map(({ source: { id } }) => ({ namespace: "AWS/SQS", metric: "ApproximateNumberOfMessagesVisible", dimension: "QueueName", ref: `aws_sqs_queue.${id}_schedule_dlq.name`, label: `${id}_schedule_dlq` })),
+      ],
     },
     {
       type: "metric",
@@ -99,6 +167,7 @@ export function planDashboard(ctx: PlanContext): DashboardWidget[] {
         { namespace: "AWS/SNS", metric: "NumberOfNotificationsFailed", dimension: "TopicName", ref: `aws_sns_topic.${c.id}.name`, label: `${c.id} failed` },
       ]),
     },
+    ...batchWidgets(ctx, runs, glueJobs),
   ];
   for (const api of byId(model.components.filter((c) => c.category === "serve" && c.type === "http_api"))) {
     const m = (metric: string, label: string, stat?: string): DashboardMetric => ({ namespace: "AWS/ApiGateway", metric, dimension: "ApiId", ref: `aws_apigatewayv2_api.${api.id}.id`, label, ...(stat ? { stat } : {}) });
@@ -110,26 +179,8 @@ export function planDashboard(ctx: PlanContext): DashboardWidget[] {
   return widgets.filter((w) => w.type === "text" || w.metrics.length > 0);
 }
 
-/** HCL values: strings, numbers, references, lists and objects (keys in insertion order). */
-type Hcl = string | number | boolean | Raw | Hcl[] | { [key: string]: Hcl };
-
-const isFlat = (v: Hcl): boolean => !Array.isArray(v) && (typeof v !== "object" || v instanceof Raw || Object.values(v).every((x) => typeof x !== "object" || x instanceof Raw));
-
-/** Prints a value; lists of scalars and flat objects stay on one line (metric rows), the rest one entry per line. */
-function hcl(v: Hcl, inline = false): string {
-  if (v instanceof Raw) return v.expr;
-  if (typeof v === "string") return hclString(v);
-  if (typeof v === "number" || typeof v === "boolean") return String(v);
-  if (Array.isArray(v)) {
-    if (v.every(isFlat)) return `[${v.map((x) => hcl(x, true)).join(", ")}]`;
-    return `[\n${v.map((x) => `${hcl(x)},`).join("\n")}\n]`;
-  }
-  const entries = Object.entries(v).map(([k, x]) => `${hclKey(k)} = ${hcl(x, inline)}`);
-  return inline ? `{ ${entries.join(", ")} }` : `{\n${entries.join("\n")}\n}`;
-}
-
 /** The widget as CloudWatch's dashboard body JSON wants it, placed on the grid. */
-function widgetValue(w: DashboardWidget, x: number, y: number, width: number, height: number): Hcl {
+function widgetValue(w: DashboardWidget, x: number, y: number, width: number, height: number): HclValue {
   const pos = { type: w.type, x, y, width, height };
   if (w.type === "text") {
     const rest = w.lines.length ? `\n\n${w.lines.join("\n\n")}` : "";
@@ -144,7 +195,14 @@ function widgetValue(w: DashboardWidget, x: number, y: number, width: number, he
       stacked: false,
       stat: w.stat,
       period: PERIOD,
-      metrics: w.metrics.map((m) => [m.namespace, m.metric, m.dimension, raw(m.ref), { label: m.label, ...(m.stat ? { stat: m.stat } : {}) }]),
+      metrics: w.metrics.map((m) => [
+        m.namespace,
+        m.metric,
+        m.dimension,
+        raw(m.ref),
+        ...(m.extra ?? []).flatMap((d) => [d.name, d.ref ? raw(d.value) : d.value]),
+        { label: m.label, ...(m.stat ? { stat: m.stat } : {}) },
+      ]),
     },
   };
 }
@@ -153,7 +211,7 @@ function widgetValue(w: DashboardWidget, x: number, y: number, width: number, he
 export function dashboardBody(widgets: DashboardWidget[]): string {
   let y = 0;
   let col = 0;
-  const placed: Hcl[] = [];
+  const placed: HclValue[] = [];
   for (const w of widgets) {
     if (w.type === "text") {
       if (col > 0) y += HEIGHT;
@@ -168,10 +226,11 @@ export function dashboardBody(widgets: DashboardWidget[]): string {
       y += HEIGHT;
     }
   }
-  return `jsonencode(${hcl({ widgets: placed })})`;
+  return `jsonencode(${printHcl({ widgets: placed })})`;
 }
 
 /** `dashboard.tf` of a module. */
 export function dashboardTf(ctx: PlanContext, header: string): string {
-  return render(sharedTemplate("dashboard.tf.hbs"), { header, body: dashboardBody(planDashboard(ctx)) });
+  const batch = ctx.model.components.some((c) => c.category === "transforms" && c.type === "glue_job");
+  return render(sharedTemplate("dashboard.tf.hbs"), { header, batch, body: dashboardBody(planDashboard(ctx)) });
 }

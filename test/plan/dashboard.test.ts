@@ -137,3 +137,104 @@ describe("dashboard of the events golden case (sns and eventbridge sinks)", () =
     expect(widgets.some((w) => w.title.startsWith("DynamoDB") || w.title.startsWith("HTTP API"))).toBe(false);
   });
 });
+
+/** A PlanContext for an inline spec (a file name only for diagnostics). */
+function contextOfText(yaml: string): PlanContext {
+  const a = analyze("pipelines/inline.yaml", yaml);
+  expect(a.diagnostics.filter((d) => d.severity === "error")).toEqual([]);
+  return { model: a.model!, graph: a.graph!, userCodeImport: () => "" };
+}
+
+describe("dashboard of a pipeline with batch runs (the orchestration golden case)", () => {
+  const file = "test/golden/cases/orchestration/pipelines/orchestration.yaml";
+  let widgets: DashboardWidget[];
+  beforeAll(() => {
+    widgets = planDashboard(contextOf(file));
+  });
+
+  it("shows started, succeeded, failed and timed-out executions and the run duration of each batch state machine, by ARN", () => {
+    const runs = metricWidget(widgets, "Batch runs: executions");
+    expect(runs.stat).toBe("Sum");
+    expect(runs.metrics.map((m) => [m.namespace, m.metric, m.dimension, m.ref])).toEqual(
+      ["drops", "returns"].flatMap((s) =>
+        ["ExecutionsStarted", "ExecutionsSucceeded", "ExecutionsFailed", "ExecutionsTimedOut"].map((metric) => ["AWS/States", metric, "StateMachineArn", `aws_sfn_state_machine.${s}_run.arn`]),
+      ),
+    );
+    expect(metricWidget(widgets, "Batch run duration").metrics.map((m) => [m.metric, m.ref, m.stat ?? "Maximum"])).toEqual([
+      ["ExecutionTime", "aws_sfn_state_machine.drops_run.arn", "Maximum"],
+      ["ExecutionTime", "aws_sfn_state_machine.returns_run.arn", "Maximum"],
+    ]);
+  });
+
+  it("shows Glue's job metrics (namespace Glue, aggregated over all runs: JobRunId ALL, Type count) for every job", () => {
+    const jobs = ["audit", "clean", "refunds"];
+    for (const [title, metrics] of [
+      ["Glue job run time", ["glue.driver.aggregate.elapsedTime"]],
+      ["Glue job tasks completed and failed", ["glue.driver.aggregate.numCompletedTasks", "glue.driver.aggregate.numFailedTasks"]],
+      ["Glue job records read", ["glue.driver.aggregate.recordsRead"]],
+    ] as const) {
+      const w = metricWidget(widgets, title);
+      expect(w.metrics.map((m) => [m.namespace, m.metric, m.dimension, m.ref, m.extra])).toEqual(
+        jobs.flatMap((j) => metrics.map((metric) => ["Glue", metric, "JobName", `aws_glue_job.${j}.name`, [{ name: "JobRunId", value: "ALL" }, { name: "Type", value: "count" }]])),
+      );
+    }
+  });
+
+  it("adds the schedules' dead-letter queues to the queue-depth widget, and names the runs in the header; no Lambda widgets without functions", () => {
+    expect(metricWidget(widgets, "Dead-letter queue depth").metrics.map((m) => m.ref)).toEqual(["aws_sqs_queue.drops_schedule_dlq.name", "aws_sqs_queue.returns_schedule_dlq.name"]);
+    const text = widgets[0]!;
+    expect(text.type === "text" && text.lines).toEqual([
+      "Hourly order and return drops turned into Parquet tables by Glue jobs",
+      "Alarms go to the pipeline's SNS topic `alarms`.",
+      "Batch runs: drops (rate(1 hour): audit, clean); returns (cron(30 4 * * ? *): refunds). A failed run notifies the alarm topic with the failed job and its error; list runs with `aws stepfunctions list-executions`.",
+    ]);
+    expect(widgets.some((w) => w.title.startsWith("Lambda") || w.title.startsWith("Firehose") || w.title.startsWith("OpenSearch"))).toBe(false);
+  });
+
+  it("prints the extra dimensions after the first, literal or referenced, in CloudWatch's metric-row order", async () => {
+    const tf = `resource "x" "y" {\n  b = ${dashboardBody(widgets)}\n}\n`;
+    const body = await bodyOf(tf);
+    const rows = body.widgets.filter((w) => w.type === "metric").flatMap((w) => w.properties.metrics as unknown[][]);
+    expect(rows).toContainEqual(["Glue", "glue.driver.aggregate.elapsedTime", "JobName", "${aws_glue_job.clean.name}", "JobRunId", "ALL", "Type", "count", { label: "clean" }]);
+    expect(rows).toContainEqual(["AWS/States", "ExecutionsFailed", "StateMachineArn", "${aws_sfn_state_machine.drops_run.arn}", { label: "drops failed" }]);
+  });
+});
+
+describe("dashboard of Firehose-fed parquet sinks and OpenSearch sinks", () => {
+  const widgets = () =>
+    planDashboard(
+      contextOfText(`pipeline: shop
+record: { order_id: string, store: string, amount: number, sold_at: timestamp }
+sources:
+  orders: { type: kinesis }
+sinks:
+  lake: { type: s3, inputs: [orders], format: parquet, time_field: sold_at }
+  raw: { type: s3, inputs: [orders] }
+  search: { type: opensearch, inputs: [orders], index: orders, id_field: order_id }
+`),
+    );
+
+  it("shows Firehose delivery success and data freshness for parquet sinks fed by a stream only", () => {
+    const ws = widgets();
+    expect(metricWidget(ws, "Firehose delivery to S3").metrics).toEqual([
+      { namespace: "AWS/Firehose", metric: "DeliveryToS3.Success", dimension: "DeliveryStreamName", ref: "aws_kinesis_firehose_delivery_stream.lake.name", label: "lake" },
+    ]);
+    expect(metricWidget(ws, "Firehose delivery to S3").stat).toBe("Average");
+    expect(metricWidget(ws, "Firehose data freshness").metrics.map((m) => [m.metric, m.ref])).toEqual([["DeliveryToS3.DataFreshness", "aws_kinesis_firehose_delivery_stream.lake.name"]]);
+  });
+
+  it("shows OpenSearch red cluster status and free storage by domain name and account (ClientId)", () => {
+    const ws = widgets();
+    for (const [title, metric, stat] of [
+      ["OpenSearch cluster status red", "ClusterStatus.red", "Maximum"],
+      ["OpenSearch free storage space", "FreeStorageSpace", "Minimum"],
+    ] as const) {
+      const w = metricWidget(ws, title);
+      expect(w.stat).toBe(stat);
+      expect(w.metrics).toEqual([
+        { namespace: "AWS/ES", metric, dimension: "DomainName", ref: "aws_opensearch_domain.search.domain_name", label: "search", extra: [{ name: "ClientId", value: "local.account_id", ref: true }] },
+      ]);
+    }
+    expect(dashboardBody(ws)).toContain('["AWS/ES", "ClusterStatus.red", "DomainName", aws_opensearch_domain.search.domain_name, "ClientId", local.account_id, { label = "search" }]');
+  });
+});
