@@ -62,9 +62,18 @@ export function buildGraph(model: PipelineModel, reportAt: ReportAt): PipelineGr
       if (!kind.accepts.length || (inFlow && !kind.accepts.includes(inFlow)) || !kindOf(up).produces) {
         report("/inputs/0", "PG3003", edgeMessage(up, c, kind, inFlow), edgeHint(up, kind));
         input = undefined;
+        // Nothing flows through a rejected edge, so components below it get no second report.
+        inFlow = undefined;
       }
     }
-    const out = kind.check({ component: c, model, input, report });
+    if (c.type === "aggregate" && input) {
+      const src = streamSourceOf(c, model);
+      if (src && kindOf(src).consumer) {
+        report("/inputs/0", "PG3003", `aggregate \`${c.id}\` reads ${src.type} source \`${src.id}\`${src.id === upId ? "" : ` (through \`${upId}\`)`}, but tumbling windows exist only on Kinesis event source mappings: Lambda keeps no window state for ${src.type} events`, "aggregate records of a kinesis source instead, or store these records (e.g. in an s3 sink) and aggregate them there");
+        input = undefined;
+      }
+    }
+    const out = kind.check({ component: c, model, input, inputFlow: inFlow, report });
     if (out) outputType.set(c.id, out);
     const produced = producedFlow(kind, c, inFlow);
     if (produced) flow.set(c.id, produced);
@@ -82,6 +91,7 @@ function edgeMessage(up: Component, c: Component, kind: Kind, inFlow: Flow | und
   const upKind = kindOf(up);
   const upName = `${CATEGORY_NOUN[up.category]} \`${up.id}\` (type ${up.type})`;
   if (up.type === "generator") return `${upName} cannot be an input: a generator writes into a kinesis source and emits nothing that other components read`;
+  if (up.type === "http_ingest") return `${upName} cannot be an input: an http_ingest endpoint writes what it receives into a kinesis source and emits nothing that other components read`;
   if (!upKind.produces) return `${upName} cannot be an input: it stores or serves records and emits none that other components read`;
   if (!kind.accepts.length) return `${c.type} \`${c.id}\` takes no inputs`;
   return `${c.type} \`${c.id}\` cannot consume ${FLOW_NOUN[inFlow ?? "stream"]} from ${up.type} \`${up.id}\``;
@@ -90,10 +100,19 @@ function edgeMessage(up: Component, c: Component, kind: Kind, inFlow: Flow | und
 const FLOW_NOUN: Record<Flow, string> = { stream: "a record stream", window: "windowed aggregates", files: "files (a batch dataset in S3)" };
 
 function edgeHint(up: Component, kind: Kind): string {
-  if (up.type === "generator") return `list the source it writes into instead: \`${String(up.config.into)}\``;
+  const own = kindOf(up).edgeHint?.(up, kind);
+  if (own) return own;
+  if (up.type === "generator" || up.type === "http_ingest") return `list the source it writes into instead: \`${String(up.config.into)}\``;
   if (kind.name === "aggregate") return "aggregate reads a record stream from a kinesis source (optionally through filter/map/function); aggregating aggregates is not supported";
   if (!kindOf(up).produces && up.inputs.length) return `list what feeds it instead: ${up.inputs.map((i) => `\`${i}\``).join(", ")}`;
   return `\`${kind.name}\` accepts: ${kind.accepts.join(", ") || "nothing"}`;
+}
+
+/** The source feeding c through stateless transforms (the stream its function reads), if any. */
+function streamSourceOf(c: Component, model: PipelineModel): Component | undefined {
+  let cur = model.byId.get(c.inputs[0] ?? "");
+  while (cur && cur.category === "transforms" && cur.type !== "aggregate") cur = model.byId.get(cur.inputs[0] ?? "");
+  return cur?.category === "sources" ? cur : undefined;
 }
 
 function findCycle(model: PipelineModel): string[] | undefined {

@@ -6,22 +6,32 @@ import { eventbridge } from "./sinks/eventbridge/kind.ts";
 import { filter } from "./transforms/filter/kind.ts";
 import { fn } from "./transforms/function/kind.ts";
 import { generator } from "./sources/generator/kind.ts";
+import { glueJob } from "./transforms/glue_job/kind.ts";
 import { httpApi } from "./serve/http_api/kind.ts";
+import { httpIngest } from "./sources/http_ingest/kind.ts";
 import { kinesis } from "./sources/kinesis/kind.ts";
 import { map } from "./transforms/map/kind.ts";
+import { msk } from "./sources/msk/kind.ts";
+import { opensearch } from "./sinks/opensearch/kind.ts";
 import { s3 } from "./sinks/s3/kind.ts";
+import { s3Source } from "./sources/s3/kind.ts";
 import { sns } from "./sinks/sns/kind.ts";
 
 /** The registry: one line per kind, sorted by category then name. */
 export const KINDS: readonly Kind[] = [
   generator,
+  httpIngest,
   kinesis,
+  msk,
+  s3Source,
   aggregate,
   filter,
   fn,
+  glueJob,
   map,
   dynamodb,
   eventbridge,
+  opensearch,
   s3,
   sns,
   httpApi,

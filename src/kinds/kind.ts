@@ -24,6 +24,8 @@ export interface CheckArgs {
   component: Component;
   model: PipelineModel;
   input: RecordType | undefined;
+  /** What flows in on the input edge (undefined for components without inputs or behind a rejected edge). */
+  inputFlow: Flow | undefined;
   report: Report;
 }
 
@@ -61,6 +63,8 @@ export interface TerraformPart {
   outputs?: Output[];
   /** Shared blocks (e.g. the access-log bucket) keyed by name, emitted once per module. */
   shared?: Record<string, string>;
+  /** Other generated files of the module (e.g. a Glue job's contract module), path inside the module → content; regenerated on every build. */
+  files?: Record<string, string>;
 }
 
 /** The consuming function a stream source feeds, as a source's `consumer` hook sees it. */
@@ -91,6 +95,8 @@ export interface ConsumerPart {
   summary?: string;
   /** True when the trigger reports iterator age (a stream position), so an iterator-age alarm applies. */
   iteratorAge?: boolean;
+  /** True when the trigger invokes the function asynchronously (S3 notifications): Lambda retries, then parks the event in the DLQ. */
+  async?: boolean;
 }
 
 /** A function owned by a component that is not fed by a stream (like generator and http_api). */
@@ -127,6 +133,8 @@ export interface Kind {
   step?(c: Component, ctx: PlanContext): HandlerPart;
   /** A sink writer compiled into the writing handler. */
   sink?(c: Component, ctx: PlanContext): HandlerPart;
+  /** A hint for an edge from this component that the consumer's kind cannot consume (what to change on this side); undefined for the generic hint. */
+  edgeHint?(c: Component, consumer: Kind): string | undefined;
   /** For stream sources other than kinesis: how consuming functions are triggered and decode events. */
   consumer?(source: Component, unit: ConsumerUnit, ctx: PlanContext): ConsumerPart;
   /** For components that run a Lambda function of their own (not fed by a stream). */

@@ -17,7 +17,7 @@ import { dirname, join } from "node:path";
 import type { RenderedFile } from "../emit/emit.ts";
 
 /** Every AWS service a generated module talks to. */
-export const EMULATED_SERVICES = ["apigatewayv2", "athena", "cloudwatch", "dynamodb", "events", "firehose", "glue", "iam", "kinesis", "kms", "lambda", "logs", "opensearch", "s3", "scheduler", "sfn", "sns", "sqs", "sts", "xray"] as const;
+export const EMULATED_SERVICES = ["apigatewayv2", "athena", "cloudwatch", "dynamodb", "events", "firehose", "glue", "iam", "kinesis", "kms", "lambda", "logs", "opensearch", "opensearchserverless", "s3", "scheduler", "sfn", "sns", "sqs", "sts", "xray"] as const;
 
 /** The emulator quirk worked around, printed when it applies. */
 export const BUCKET_POLICY_QUIRK =

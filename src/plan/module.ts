@@ -8,6 +8,7 @@ import { handlerSource } from "./handlers.ts";
 import { moduleVariables } from "./variables.ts";
 import { moduleReadme } from "./readme.ts";
 import { dashboardTf } from "./dashboard.ts";
+import { addOrchestration } from "./orchestration.ts";
 import { kebab, physicalName } from "../naming/names.ts";
 
 /** The IR: every file of a module as data, before formatting and bundling. */
@@ -46,6 +47,7 @@ export function planModule(ctx: PlanContext, specPath: string): ResourcePlan {
     variables.push(...(tf.variables ?? []));
     outputs.push(...(tf.outputs ?? []));
     for (const [k, v] of Object.entries(tf.shared ?? {})) shared.set(k, v);
+    for (const [path, text] of Object.entries(tf.files ?? {})) files.set(path, text);
   }
 
   const handlers: ResourcePlan["handlers"] = [];
@@ -70,7 +72,7 @@ export function planModule(ctx: PlanContext, specPath: string): ResourcePlan {
         timeoutSeconds: u.lambda.timeoutSeconds,
         statements: parts.statements.map((s) => ({ sid: s.sid, actions: s.actions.map(hclString).join(", "), resources: s.resources.join(", ") })),
         env,
-        asyncDlq: u.trigger === "schedule",
+        asyncDlq: u.trigger === "schedule" || u.consumer?.async === true,
         stream: streamSettings(u),
         consumerHcl: u.consumer?.hcl ?? false,
         iteratorAge: streamSettings(u) ? streamSettings(u) : u.consumer?.iteratorAge ? { iteratorAgeThresholdMs: 15 * 60 * 1000 } : false,
@@ -102,6 +104,7 @@ export function planModule(ctx: PlanContext, specPath: string): ResourcePlan {
   files.set("kms.tf", render(sharedTemplate("kms.tf.hbs"), { header: hdr, pipeline: model.name }));
   files.set("alarms.tf", render(sharedTemplate("alarms.tf.hbs"), { header: hdr }));
   files.set("dashboard.tf", dashboardTf(ctx, hdr));
+  addOrchestration(ctx, hdr, files, variables, outputs);
   for (const [name, hcl] of [...shared].sort(([a], [b]) => (a < b ? -1 : 1))) files.set(`${name}.tf`, `${hdr}\n${hcl}`);
   for (const [id, parts] of [...perComponent].sort(([a], [b]) => (a < b ? -1 : 1))) files.set(`${id}.tf`, `${hdr}\n${parts.join("\n")}`);
   const sortedOutputs = outputs.sort((a, b) => (a.name < b.name ? -1 : 1));

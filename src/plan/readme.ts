@@ -1,6 +1,7 @@
 import type { PipelineModel } from "../model/types.ts";
 import type { PipelineGraph } from "../graph/graph.ts";
 import type { Output, Variable } from "../kinds/kind.ts";
+import { batchRunsReadme } from "./orchestration.ts";
 
 /** The pipeline's DAG as a Mermaid flowchart (GitHub renders it in the generated README). */
 export function mermaid(model: PipelineModel): string {
@@ -12,7 +13,7 @@ export function mermaid(model: PipelineModel): string {
   }
   for (const c of model.components) {
     for (const i of c.inputs) lines.push(`  ${i} --> ${c.id}`);
-    if (c.type === "generator") lines.push(`  ${c.id} -- writes --> ${String(c.config.into)}`);
+    if (c.type === "generator" || c.type === "http_ingest") lines.push(`  ${c.id} -- writes --> ${String(c.config.into)}`);
     if (typeof c.config.from === "string") lines.push(`  ${c.config.from} -. serves .-> ${c.id}`);
   }
   return lines.join("\n") + "\n";
@@ -60,6 +61,7 @@ export function moduleReadme(args: {
     "",
     args.environments.length ? args.environments.map((e) => `- \`environments/${e}.tfvars\``).join("\n") : "None declared; pass `-var environment=<name>`.",
     "",
+    ...batchRunsReadme({ model, graph: args.graph }),
     "## Resources",
     "",
     "| resource | file |",

@@ -10,8 +10,11 @@ import { buildGraph } from "../graph/graph.ts";
 import type { RecordType } from "../expr/index.ts";
 import { TTL_ATTRIBUTE } from "../kinds/sinks/dynamodb/kind.ts";
 
+/** Sources that run a function of their own and write what they produce `into` a kinesis source, emitting nothing themselves. */
+const WRITES_INTO = ["generator", "http_ingest"];
+
 /** Ids that would collide with the module's own files or resources. */
-export const RESERVED_IDS = ["access_logs", "alarms", "dashboard", "kms", "main", "outputs", "providers", "this", "variables", "versions"];
+export const RESERVED_IDS = ["access_logs", "alarms", "artifacts", "dashboard", "glue", "kms", "main", "orchestration", "outputs", "providers", "query_results", "this", "variables", "versions"];
 
 /** Checks that need the whole document but no graph: id reuse, reserved ids, name limits, environment references. */
 export function checkSemantics(doc: SourceDoc): Diagnostic[] {
@@ -31,7 +34,7 @@ export function checkSemantics(doc: SourceDoc): Diagnostic[] {
         at([cat, id], "PG3011", `component id \`${id}\` is already used in \`${prev}\`${line ? ` (line ${line})` : ""}; ids name the Terraform resources and files of a component and must be unique across sections`, "rename one of them, and update the `inputs` that refer to it");
       } else firstSection.set(id, cat);
       if (RESERVED_IDS.includes(id)) at([cat, id], "PG3008", `component id \`${id}\` is reserved: the module already has files or resources of that name (\`${id}.tf\`, \`aws_*.${id}\`)`, `choose another id; reserved: ${RESERVED_IDS.join(", ")}`);
-      const hasFunction = cat !== "sources" || spec[cat][id]?.type === "generator";
+      const hasFunction = cat !== "sources" || WRITES_INTO.includes(spec[cat][id]?.type);
       const len = maxPhysicalLength(String(spec.pipeline), id);
       if (hasFunction && len > LIMITS.lambdaFunction) {
         at([cat, id], "PG3009", `function and role names for \`${id}\` can reach ${len} characters (\`${spec.pipeline}-<environment>-${id.replace(/_/g, "-")}\`, environment up to 10), over the Lambda and IAM limit of ${LIMITS.lambdaFunction}; creating them would fail at apply time`, `shorten the component id or the pipeline name by at least ${len - LIMITS.lambdaFunction} characters`);
@@ -65,7 +68,7 @@ function checkTests(doc: SourceDoc, spec: Record<string, any>, at: At): void {
       nodes.set(id, { id, category: cat, type: String(c?.type), inputs: Array.isArray(c?.inputs) ? c.inputs.map(String) : [], ...(typeof c?.from === "string" ? { from: c.from } : {}) });
     }
   }
-  const insertable = [...nodes.values()].filter((n) => n.category !== "serve" && n.type !== "generator").map((n) => n.id);
+  const insertable = [...nodes.values()].filter((n) => n.category !== "serve" && !WRITES_INTO.includes(n.type)).map((n) => n.id);
   // What flows downstream of a component: consumers along `inputs`, and APIs serving a reached table.
   const downstream = (id: string): string[] => {
     const seen = new Set<string>([id]);
@@ -91,9 +94,9 @@ function checkTests(doc: SourceDoc, spec: Record<string, any>, at: At): void {
     const from = nodes.get(t.at);
     if (!from) {
       at([...base, "at"], "PG3001", `unknown component id \`${t.at}\` in \`at\` of test \`${name}\`: no component has this id`, didYouMean(String(t.at), insertable, "components records can be inserted at"), "value");
-    } else if (from.type === "generator") {
+    } else if (WRITES_INTO.includes(from.type)) {
       const into = spec.sources?.[from.id]?.into;
-      at([...base, "at"], "PG3003", `test \`${name}\` inserts records at generator \`${from.id}\`, which has no input: it only writes simulated records into a stream`, `insert the records at the kinesis source it writes into${typeof into === "string" ? `: \`at: ${into}\`` : ""}`, "value");
+      at([...base, "at"], "PG3003", `test \`${name}\` inserts records at ${from.type} \`${from.id}\`, which has no input: it only writes ${from.type === "generator" ? "simulated records" : "the records it receives over HTTP"} into a stream`, `insert the records at the kinesis source it writes into${typeof into === "string" ? `: \`at: ${into}\`` : ""}`, "value");
     } else if (from.category === "serve") {
       at([...base, "at"], "PG3003", `test \`${name}\` inserts records at API \`${from.id}\`, which reads stored records and takes none`, `insert the records at the table it serves${from.from ? `: \`at: ${from.from}\`` : ""} (or upstream of it) and name the API in \`expect.at\``, "value");
     }
@@ -102,7 +105,7 @@ function checkTests(doc: SourceDoc, spec: Record<string, any>, at: At): void {
     const reachable = from ? downstream(from.id) : [];
     if (!to) {
       at([...base, "expect", "at"], "PG3001", `unknown component id \`${e.at}\` in \`expect.at\` of test \`${name}\`: no component has this id`, didYouMean(String(e.at), reachable.length ? reachable : [...nodes.keys()], reachable.length ? `components downstream of \`${from!.id}\`` : "component ids"), "value");
-    } else if (from && from.type !== "generator" && from.category !== "serve" && !reachable.includes(to.id)) {
+    } else if (from && !WRITES_INTO.includes(from.type) && from.category !== "serve" && !reachable.includes(to.id)) {
       at([...base, "expect", "at"], "PG3003", `\`expect.at: ${to.id}\` of test \`${name}\` is not downstream of \`at: ${from.id}\`, so no inserted record can reach it`, reachable.length ? `components downstream of \`${from.id}\`: ${reachable.join(", ")}` : `nothing consumes \`${from.id}\``, "value");
     }
     if (to) {
@@ -116,7 +119,7 @@ function checkTests(doc: SourceDoc, spec: Record<string, any>, at: At): void {
       }
     }
     if (!types) continue;
-    const entering = from && from.type !== "generator" && from.category !== "serve" ? types.entering.get(from.id) : undefined;
+    const entering = from && !WRITES_INTO.includes(from.type) && from.category !== "serve" ? types.entering.get(from.id) : undefined;
     if (entering) {
       const where = `the records entering \`${from!.id}\``;
       checkFields([...base, "records"], t.records, entering, where, at);

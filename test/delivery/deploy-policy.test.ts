@@ -65,6 +65,7 @@ const PROVIDER_CALLS: Record<string, { arn: string; calls: string[] }> = {
     arn: `arn:${P}:kms:${R}:${A}:key/0c7b3a52-1111-2222-3333-444455556666`,
     calls: ["kms:CreateKey", "kms:TagResource", "kms:DescribeKey", "kms:GetKeyPolicy", "kms:GetKeyRotationStatus", "kms:ListResourceTags", "kms:EnableKeyRotation", "kms:PutKeyPolicy", "kms:ScheduleKeyDeletion"],
   },
+  aws_sns_topic_policy: { arn: `arn:${P}:sns:${R}:${A}:temperature-dev-alarms`, calls: ["sns:SetTopicAttributes", "sns:GetTopicAttributes"] },
   aws_kms_alias: { arn: `arn:${P}:kms:${R}:${A}:alias/temperature-dev`, calls: ["kms:CreateAlias", "kms:ListAliases", "kms:UpdateAlias", "kms:DeleteAlias"] },
   aws_kinesis_stream: {
     arn: `arn:${P}:kinesis:${R}:${A}:stream/temperature-dev-readings`,
@@ -268,10 +269,10 @@ describe("deploy policy follows the pipelines", () => {
     const dir = join(root, "generated", "orders");
     mkdirSync(dir, { recursive: true });
     cpSync(join(repo, "generated/temperature/main.tf"), join(dir, "main.tf"));
-    writeFileSync(join(dir, "glue.tf"), 'resource "aws_glue_job" "etl" {\n  name     = "${local.name_prefix}-etl"\n  role_arn = "x"\n\n  command {\n    script_location = "s3://x/y.py"\n  }\n}\n');
+    writeFileSync(join(dir, "glue.tf"), 'resource "aws_glue_trigger" "etl" {\n  name = "${local.name_prefix}-etl"\n  type = "ON_DEMAND"\n\n  actions {\n    job_name = "x"\n  }\n}\n');
     writeFileSync(join(dir, "variables.tf"), 'variable "region" {\n  type    = string\n  default = "us-east-1"\n}\n');
     await expect(scanGenerated(join(root, "generated"))).rejects.toThrow(
-      /generated\/orders manages aws_glue_job, which has no entry in RESOURCE_ACTIONS \(src\/delivery\/deploy-policy\/resource-actions\.ts\): add the IAM actions/,
+      /generated\/orders manages aws_glue_trigger, which has no entry in RESOURCE_ACTIONS \(src\/delivery\/deploy-policy\/resource-actions\.ts\): add the IAM actions/,
     );
   });
 

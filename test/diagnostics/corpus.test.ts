@@ -121,6 +121,43 @@ const MEANING: Record<string, Want[]> = {
   // Inside a quoted scalar the column shifts by the quote; inside a `>-` block it lands on the right line.
   "71-filter-unknown-field-quoted": [["PG3005", "30:36", "/transforms/plausible/where"]],
   "72-filter-unknown-field-folded": [["PG3005", "32:11", "/transforms/plausible/where"]],
+  // OpenSearch index names are lower case without spaces: reported at the value, with a did-you-mean.
+  "100-opensearch-index-name": [["PG2005", "54:12", "/sinks/docs/index"]],
+  // `temperature-<env up to 10>-reading-search` exceeds OpenSearch's 28-character domain names.
+  "101-opensearch-domain-name-too-long": [["PG3009", "51:3", "/sinks/reading_search"]],
+  "102-opensearch-id-field-not-in-record": [["PG3005", "55:15", "/sinks/docs/id_field"]],
+  // A Glue job delivers files: it writes them into the sink's bucket itself, as Parquet, never JSON
+  // lines. Both ends report it (the glue_job kind at the job, the s3 sink at its `format`).
+  "80-s3-jsonl-fed-by-files": [
+    ["PG3003", "24:3", "/transforms/clean"],
+    ["PG3003", "37:13", "/sinks/sales/format"],
+  ],
+  "81-s3-table-name-pattern": [["PG2005", "47:12", "/sinks/lake/table"]],
+  // Only the empty query; the other one is fine.
+  "82-s3-empty-query": [["PG2006", "50:16", "/sinks/lake/queries/per_day"]],
+  // A parquet-only key on a jsonl sink would be silently ignored.
+  "83-s3-parquet-key-on-jsonl": [["PG2008", "47:12", "/sinks/lake/table"]],
+  // s3 source in batch mode: `required` on the mapping that lacks the key, as schema errors are.
+  "73-s3-batch-without-schedule": [["PG2002", "15:3", "/sources/drops"]],
+  // s3 source: the schedule belongs to batch mode, at the key that should go.
+  "74-s3-events-with-schedule": [["PG2008", "19:15", "/sources/drops/schedule"]],
+  // Reported at the aggregate's input (through the filter): tumbling windows need a Kinesis event source mapping.
+  "75-s3-events-aggregate": [["PG3003", "27:14", "/transforms/per_store/inputs/0"]],
+  // S3 rejects two notification targets for the same objects, so one events source feeds one function.
+  "76-s3-events-two-functions": [["PG3003", "14:3", "/sources/drops"]],
+  // The cluster ARN lacks its uuid: reported at the value, with the expected shape as hint.
+  "90-msk-bad-cluster-arn": [["PG2005", "27:18", "/sources/orders/cluster_arn"]],
+  "91-http-ingest-into-unknown": [["PG3001", "27:11", "/sources/intake/into"]],
+  "92-http-ingest-jwt-without-issuer": [["PG2002", "29:5", "/sources/intake/jwt"]],
+  // Reported on the aggregate's input, naming the filter it reads the msk source through.
+  "93-aggregate-over-msk": [["PG3003", "24:14", "/transforms/per_device/inputs/0"]],
+  // glue_job: a dedupe field outside the record contract, at the field with a did-you-mean.
+  "110-glue-dedupe-by-unknown-field": [["PG3005", "27:17", "/transforms/clean/dedupe_by/0"]],
+  // glue_job feeding only a Lambda-based sink: the job has no Parquet sink, and the topic cannot read files.
+  "111-glue-feeds-no-parquet-sink": [
+    ["PG3003", "24:3", "/transforms/clean"],
+    ["PG3003", "36:14", "/sinks/alerts/inputs/0"],
+  ],
 };
 
 const names = readdirSync(CASES)

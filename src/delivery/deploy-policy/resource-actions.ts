@@ -70,19 +70,39 @@ export const UNSCOPED_ACTIONS: Readonly<Record<string, string>> = {
   "kms:CreateKey": "a new key has no ARN yet; the statement requires the pipegen:pipeline request tag",
   "kms:TagResource": "tagging a key while CreateKey runs; only with the pipegen:pipeline request tag",
   "logs:DescribeLogGroups": "aws_cloudwatch_log_group refresh lists groups by name prefix (no resource-level permissions)",
-  "logs:CreateLogDelivery": "HTTP API access logging sets up a vended log delivery with the caller's permissions",
-  "logs:GetLogDelivery": "HTTP API access logging (vended log delivery)",
-  "logs:UpdateLogDelivery": "HTTP API access logging (vended log delivery)",
-  "logs:DeleteLogDelivery": "HTTP API access logging (vended log delivery)",
-  "logs:ListLogDeliveries": "HTTP API access logging (vended log delivery)",
-  "logs:PutResourcePolicy": "HTTP API access logging lets API Gateway write to the log group through a resource policy",
-  "logs:DescribeResourcePolicies": "HTTP API access logging (log resource policy)",
+  "logs:CreateLogDelivery": "HTTP API access logging and Step Functions execution logging set up a vended log delivery with the caller's permissions",
+  "logs:GetLogDelivery": "vended log delivery (HTTP API access logs, Step Functions execution logs)",
+  "logs:UpdateLogDelivery": "vended log delivery (HTTP API access logs, Step Functions execution logs)",
+  "logs:DeleteLogDelivery": "vended log delivery (HTTP API access logs, Step Functions execution logs)",
+  "logs:ListLogDeliveries": "vended log delivery (HTTP API access logs, Step Functions execution logs)",
+  "logs:PutResourcePolicy": "vended log delivery (HTTP API access logs, Step Functions execution logs) writes to the log group through an account-level resource policy",
+  "logs:DescribeResourcePolicies": "account-level log resource policies of vended log delivery",
   "lambda:CreateEventSourceMapping": "a mapping has no ARN before it exists; the statement requires lambda:FunctionArn to be a pipeline function",
   "lambda:UpdateEventSourceMapping": "authorised with the lambda:FunctionArn condition like CreateEventSourceMapping",
   "lambda:DeleteEventSourceMapping": "authorised with the lambda:FunctionArn condition like CreateEventSourceMapping",
   "sns:GetSubscriptionAttributes": "SNS subscription actions have no resource-level permissions",
   "sns:SetSubscriptionAttributes": "SNS subscription actions have no resource-level permissions",
   "sns:Unsubscribe": "SNS subscription actions have no resource-level permissions",
+  "logs:DeleteResourcePolicy": "CloudWatch Logs resource policies (OpenSearch log delivery) belong to the account and region, not to a log group",
+  "aoss:BatchGetCollection": "OpenSearch Serverless collection reads have no resource-level permissions (collection ARNs carry generated ids)",
+  "aoss:CreateCollection": "a new collection has no ARN yet; the statement requires the pipegen:pipeline request tag",
+  "aoss:TagResource": "tagging a collection while CreateCollection runs; only with the pipegen:pipeline request tag (or on a collection carrying it)",
+  "aoss:UntagResource": "OpenSearch Serverless collections: only where the collection carries the pipeline's pipegen:pipeline tag",
+  "aoss:ListTagsForResource": "OpenSearch Serverless collections: only where the collection carries the pipeline's pipegen:pipeline tag",
+  "aoss:UpdateCollection": "OpenSearch Serverless collections: only where the collection carries the pipeline's pipegen:pipeline tag",
+  "aoss:DeleteCollection": "OpenSearch Serverless collections: only where the collection carries the pipeline's pipegen:pipeline tag",
+  "aoss:CreateSecurityPolicy": "OpenSearch Serverless security policies have no ARNs; scoped by the aoss:collection key where the request carries it",
+  "aoss:GetSecurityPolicy": "OpenSearch Serverless security policies have no ARNs",
+  "aoss:UpdateSecurityPolicy": "OpenSearch Serverless security policies have no ARNs; scoped by the aoss:collection key where the request carries it",
+  "aoss:DeleteSecurityPolicy": "OpenSearch Serverless security policies have no ARNs; scoped by the aoss:collection key where the request carries it",
+  "aoss:CreateAccessPolicy": "OpenSearch Serverless data access policies have no ARNs; scoped by the aoss:collection key where the request carries it",
+  "aoss:GetAccessPolicy": "OpenSearch Serverless data access policies have no ARNs",
+  "aoss:UpdateAccessPolicy": "OpenSearch Serverless data access policies have no ARNs; scoped by the aoss:collection key where the request carries it",
+  "aoss:DeleteAccessPolicy": "OpenSearch Serverless data access policies have no ARNs; scoped by the aoss:collection key where the request carries it",
+  "states:ValidateStateMachineDefinition": "aws_sfn_state_machine checks a changed definition at plan time (CustomizeDiff); the call takes no resource",
+  "glue:CreateSecurityConfiguration": "Glue security configurations have no resource-level permissions",
+  "glue:GetSecurityConfiguration": "Glue security configurations have no resource-level permissions",
+  "glue:DeleteSecurityConfiguration": "Glue security configurations have no resource-level permissions",
 };
 
 const ALL = (): string[] => ["*"];
@@ -96,9 +116,22 @@ const kmsAlias = (c: ArnContext): string[] => [arnIn("kms", c, `alias/${c.pipeli
 const iamRoles = (c: ArnContext): string[] => [`arn:${c.partition}:iam::${c.account}:role/${c.pipeline}-*`];
 const lambdaFunctions = (c: ArnContext): string[] => [arnIn("lambda", c, `function:${c.pipeline}-*`)];
 const logGroups = (c: ArnContext): string[] => [
+  arnIn("logs", c, `log-group:/aws-glue/jobs/${c.pipeline}-*`),
   arnIn("logs", c, `log-group:/aws/apigateway/${c.pipeline}-*`),
+  arnIn("logs", c, `log-group:/aws/kinesisfirehose/${c.pipeline}-*`),
   arnIn("logs", c, `log-group:/aws/lambda/${c.pipeline}-*`),
+  arnIn("logs", c, `log-group:/aws/opensearch/${c.pipeline}-*`),
+  arnIn("logs", c, `log-group:/aws/vendedlogs/states/${c.pipeline}-*`),
 ];
+/**
+ * The Glue Data Catalog, the pipeline's databases (named `<pipeline>_<environment>`: Athena allows no
+ * `-`) and everything in them; DeleteDatabase is authorised on the tables and functions it drops too.
+ */
+const glueCatalog = (c: ArnContext): string[] => {
+  const db = `${c.pipeline.replace(/-/g, "_")}_*`;
+  return [arnIn("glue", c, "catalog"), arnIn("glue", c, `database/${db}`), arnIn("glue", c, `table/${db}/*`), arnIn("glue", c, `userDefinedFunction/${db}/*`)];
+};
+const athenaWorkgroups = (c: ArnContext): string[] => [arnIn("athena", c, `workgroup/${c.pipeline}-*`)];
 const apis = (c: ArnContext): string[] => [
   `arn:${c.partition}:apigateway:${c.region}::/apis`,
   `arn:${c.partition}:apigateway:${c.region}::/apis/*`,
@@ -243,6 +276,8 @@ export const RESOURCE_ACTIONS: Readonly<Record<string, ResourceActions>> = {
   aws_s3_bucket_policy: S3(["s3:DeleteBucketPolicy", "s3:GetBucketPolicy", "s3:PutBucketPolicy"], "s3_bucket_policy"),
   aws_s3_bucket_logging: S3(["s3:GetBucketLogging", "s3:PutBucketLogging"], "s3_bucket_logging"),
   aws_s3_bucket_lifecycle_configuration: S3(["s3:GetLifecycleConfiguration", "s3:PutLifecycleConfiguration"], "s3_bucket_lifecycle_configuration"),
+  // Deleting the notification configuration is a PutBucketNotificationConfiguration with none left.
+  aws_s3_bucket_notification: S3(["s3:GetBucketNotification", "s3:PutBucketNotification"], "s3_bucket_notification"),
   aws_dynamodb_table: {
     sid: "DynamoDBTables",
     actions: [
@@ -294,6 +329,13 @@ export const RESOURCE_ACTIONS: Readonly<Record<string, ResourceActions>> = {
     arn: (c) => [arnIn("sns", c, `${c.pipeline}-*`)],
     name: { attribute: "name", startsWith: ["{prefix}"] },
     doc: tf("sns_topic"),
+  },
+  aws_sns_topic_policy: {
+    sid: "SnsTopics",
+    // Deleting the resource sets the topic's default policy back (SetTopicAttributes).
+    actions: ["sns:GetTopicAttributes", "sns:SetTopicAttributes"],
+    arn: (c) => [arnIn("sns", c, `${c.pipeline}-*`)],
+    doc: tf("sns_topic_policy"),
   },
   aws_sns_topic_subscription: {
     sid: "SnsTopics",
@@ -397,7 +439,7 @@ export const RESOURCE_ACTIONS: Readonly<Record<string, ResourceActions>> = {
       "logs:UntagResource",
     ],
     arn: logGroups,
-    name: { attribute: "name", startsWith: ["/aws/lambda/{prefix}", "/aws/apigateway/{prefix}"] },
+    name: { attribute: "name", startsWith: ["/aws/lambda/{prefix}", "/aws/apigateway/{prefix}", "/aws/kinesisfirehose/{prefix}", "/aws-glue/jobs/{prefix}", "/aws/vendedlogs/states/{prefix}", "/aws/opensearch/{prefix}"] },
     also: [UNSCOPED(["logs:DescribeLogGroups"])],
     doc: tf("cloudwatch_log_group"),
   },
@@ -476,13 +518,261 @@ export const RESOURCE_ACTIONS: Readonly<Record<string, ResourceActions>> = {
       ]),
     ],
   },
+  aws_apigatewayv2_authorizer: APIGW("apigatewayv2_authorizer"),
   aws_apigatewayv2_integration: APIGW("apigatewayv2_integration"),
   aws_apigatewayv2_route: APIGW("apigatewayv2_route"),
+  aws_sfn_state_machine: {
+    sid: "StepFunctionsStateMachines",
+    actions: [
+      "states:CreateStateMachine",
+      "states:DeleteStateMachine",
+      "states:DescribeStateMachine",
+      "states:ListStateMachineVersions",
+      "states:ListTagsForResource",
+      "states:TagResource",
+      "states:UntagResource",
+      "states:UpdateStateMachine",
+    ],
+    arn: (c) => [arnIn("states", c, `stateMachine:${c.pipeline}-*`)],
+    name: { attribute: "name", startsWith: ["{prefix}"] },
+    also: [
+      {
+        // Creating a state machine hands it its role: only the pipeline's roles, only to Step Functions.
+        sid: "IamPassRoleToStepFunctions",
+        actions: ["iam:PassRole"],
+        arn: iamRoles,
+        condition: () => ({ StringEquals: { "iam:PassedToService": ["states.amazonaws.com"] } }),
+      },
+      // Execution logging sets up a vended log delivery with the caller's permissions; plan validates a changed definition.
+      UNSCOPED([
+        "logs:CreateLogDelivery",
+        "logs:DeleteLogDelivery",
+        "logs:DescribeLogGroups",
+        "logs:DescribeResourcePolicies",
+        "logs:GetLogDelivery",
+        "logs:ListLogDeliveries",
+        "logs:PutResourcePolicy",
+        "logs:UpdateLogDelivery",
+        "states:ValidateStateMachineDefinition",
+      ]),
+    ],
+    doc: tf("sfn_state_machine"),
+  },
+  aws_scheduler_schedule: {
+    sid: "SchedulerSchedules",
+    // Schedules take no tags; they live in the default group.
+    actions: ["scheduler:CreateSchedule", "scheduler:DeleteSchedule", "scheduler:GetSchedule", "scheduler:UpdateSchedule"],
+    arn: (c) => [arnIn("scheduler", c, `schedule/default/${c.pipeline}-*`)],
+    name: { attribute: "name", startsWith: ["{prefix}"] },
+    also: [
+      {
+        // A schedule hands its target role to Scheduler: only the pipeline's roles, only to Scheduler.
+        sid: "IamPassRoleToScheduler",
+        actions: ["iam:PassRole"],
+        arn: iamRoles,
+        condition: () => ({ StringEquals: { "iam:PassedToService": ["scheduler.amazonaws.com"] } }),
+      },
+      // The schedule is encrypted with the pipeline key (kms_key_arn) using the caller's permissions.
+      KEY_GRANT(["kms:Decrypt", "kms:DescribeKey", "kms:Encrypt", "kms:GenerateDataKey"]),
+    ],
+    doc: tf("scheduler_schedule"),
+  },
+  aws_cloudwatch_log_stream: {
+    sid: "CloudWatchLogGroups",
+    // Stream ARNs are `<log group arn>:log-stream:<name>`, which the log-group patterns cover.
+    actions: ["logs:CreateLogStream", "logs:DeleteLogStream", "logs:DescribeLogStreams"],
+    arn: logGroups,
+    doc: tf("cloudwatch_log_stream"),
+  },
+  aws_glue_catalog_database: {
+    sid: "GlueCatalog",
+    actions: ["glue:CreateDatabase", "glue:DeleteDatabase", "glue:GetDatabase", "glue:GetTags", "glue:TagResource", "glue:UntagResource", "glue:UpdateDatabase"],
+    arn: glueCatalog,
+    name: { attribute: "name", startsWith: ['${replace(local.name_prefix, "-", "_")}'] },
+    doc: tf("glue_catalog_database"),
+  },
+  aws_glue_catalog_table: {
+    sid: "GlueCatalog",
+    // Refresh also reads the table's partition indexes.
+    actions: ["glue:CreateTable", "glue:DeleteTable", "glue:GetPartitionIndexes", "glue:GetTable", "glue:UpdateTable"],
+    arn: glueCatalog,
+    doc: tf("glue_catalog_table"),
+  },
+  aws_athena_workgroup: {
+    sid: "AthenaWorkgroups",
+    actions: [
+      "athena:CreateWorkGroup",
+      "athena:DeleteWorkGroup",
+      "athena:GetWorkGroup",
+      "athena:ListTagsForResource",
+      "athena:TagResource",
+      "athena:UntagResource",
+      "athena:UpdateWorkGroup",
+    ],
+    arn: athenaWorkgroups,
+    name: { attribute: "name", startsWith: ["{prefix}"] },
+    doc: tf("athena_workgroup"),
+  },
+  aws_athena_named_query: {
+    sid: "AthenaWorkgroups",
+    // Named queries have no ARN of their own: they are authorised on their workgroup.
+    actions: ["athena:CreateNamedQuery", "athena:DeleteNamedQuery", "athena:GetNamedQuery"],
+    arn: athenaWorkgroups,
+    doc: tf("athena_named_query"),
+  },
+  aws_kinesis_firehose_delivery_stream: {
+    sid: "FirehoseDeliveryStreams",
+    actions: [
+      "firehose:CreateDeliveryStream",
+      "firehose:DeleteDeliveryStream",
+      "firehose:DescribeDeliveryStream",
+      "firehose:ListTagsForDeliveryStream",
+      "firehose:StartDeliveryStreamEncryption",
+      "firehose:StopDeliveryStreamEncryption",
+      "firehose:TagDeliveryStream",
+      "firehose:UntagDeliveryStream",
+      "firehose:UpdateDestination",
+    ],
+    arn: (c) => [arnIn("firehose", c, `deliverystream/${c.pipeline}-*`)],
+    name: { attribute: "name", startsWith: ["{prefix}"] },
+    also: [
+      {
+        // The stream assumes its own role: only the pipeline's roles, only to Firehose.
+        sid: "IamPassRoleToFirehose",
+        actions: ["iam:PassRole"],
+        arn: iamRoles,
+        condition: () => ({ StringEquals: { "iam:PassedToService": ["firehose.amazonaws.com"] } }),
+      },
+      // Server-side encryption with a customer-managed key: Firehose creates a grant with the caller's rights.
+      KEY_GRANT(["kms:CreateGrant", "kms:DescribeKey"]),
+    ],
+    doc: tf("kinesis_firehose_delivery_stream"),
+  },
+  aws_glue_job: {
+    sid: "GlueJobs",
+    actions: ["glue:CreateJob", "glue:DeleteJob", "glue:GetJob", "glue:GetTags", "glue:TagResource", "glue:UntagResource", "glue:UpdateJob"],
+    arn: (c) => [arnIn("glue", c, `job/${c.pipeline}-*`)],
+    name: { attribute: "name", startsWith: ["{prefix}"] },
+    also: [
+      {
+        // Creating a job hands it its role: only the pipeline's roles, only to Glue.
+        sid: "IamPassRoleToGlue",
+        actions: ["iam:PassRole"],
+        arn: iamRoles,
+        condition: () => ({ StringEquals: { "iam:PassedToService": ["glue.amazonaws.com"] } }),
+      },
+    ],
+    doc: tf("glue_job"),
+  },
+  aws_glue_security_configuration: {
+    sid: "NoResourceLevelPermissions",
+    actions: ["glue:CreateSecurityConfiguration", "glue:DeleteSecurityConfiguration", "glue:GetSecurityConfiguration"],
+    arn: ALL,
+    name: { attribute: "name", startsWith: ["{prefix}"] },
+    doc: tf("glue_security_configuration"),
+  },
+  aws_s3_object: {
+    sid: "S3Objects",
+    // Refresh reads the object's metadata and tags; in a versioned bucket destroy deletes every version.
+    actions: ["s3:DeleteObject", "s3:DeleteObjectVersion", "s3:GetObject", "s3:GetObjectTagging", "s3:PutObject", "s3:PutObjectTagging"],
+    arn: s3Objects,
+    also: [
+      { sid: "S3Buckets", actions: ["s3:ListBucket", "s3:ListBucketVersions"], arn: s3Bucket },
+      // Objects land SSE-KMS encrypted with the pipeline key (bucket default encryption).
+      KEY_GRANT(["kms:Decrypt", "kms:GenerateDataKey"]),
+    ],
+    doc: tf("s3_object"),
+  },
+  aws_opensearch_domain: {
+    sid: "OpenSearchDomains",
+    actions: [
+      "es:AddTags",
+      "es:CreateDomain",
+      "es:DeleteDomain",
+      "es:DescribeDomain",
+      "es:DescribeDomainChangeProgress",
+      "es:DescribeDomainConfig",
+      "es:GetUpgradeStatus",
+      "es:ListTags",
+      "es:RemoveTags",
+      "es:UpdateDomainConfig",
+      "es:UpgradeDomain",
+    ],
+    arn: (c) => [arnIn("es", c, `domain/${c.pipeline}-*`)],
+    name: { attribute: "domain_name", startsWith: ["{prefix}"] },
+    also: [
+      // Encryption at rest with a customer-managed key: OpenSearch creates a grant with the caller's rights.
+      KEY_GRANT(["kms:CreateGrant", "kms:DescribeKey"]),
+      {
+        // The first domain of an account creates OpenSearch Service's service-linked role, and nothing else may be created.
+        sid: "IamOpenSearchServiceLinkedRoles",
+        actions: ["iam:CreateServiceLinkedRole"],
+        arn: (c) => [`arn:${c.partition}:iam::${c.account}:role/aws-service-role/opensearchservice.amazonaws.com/AWSServiceRoleForAmazonOpenSearchService`],
+        condition: () => ({ StringEquals: { "iam:AWSServiceName": ["opensearchservice.amazonaws.com"] } }),
+      },
+    ],
+    doc: tf("opensearch_domain"),
+  },
+  aws_cloudwatch_log_resource_policy: {
+    // Lets OpenSearch deliver a domain's logs; resource policies are per account and region, without ARNs.
+    sid: "NoResourceLevelPermissions",
+    actions: ["logs:DeleteResourcePolicy", "logs:DescribeResourcePolicies", "logs:PutResourcePolicy"],
+    arn: ALL,
+    name: { attribute: "policy_name", startsWith: ["{prefix}"] },
+    doc: tf("cloudwatch_log_resource_policy"),
+  },
+  aws_opensearchserverless_collection: {
+    // Collection ARNs carry generated ids, so the pipeline's collections are told apart by its tag
+    // (IfExists: calls without a resource context are not refused for lack of one).
+    sid: "OpenSearchServerlessCollections",
+    actions: ["aoss:DeleteCollection", "aoss:ListTagsForResource", "aoss:TagResource", "aoss:UntagResource", "aoss:UpdateCollection"],
+    arn: ALL,
+    condition: (c) => ({ StringEqualsIfExists: { "aws:ResourceTag/pipegen:pipeline": [c.pipeline] } }),
+    also: [
+      {
+        // CreateCollection with tags also needs aoss:TagResource; both only with this pipeline's tag.
+        sid: "OpenSearchServerlessCreateCollections",
+        actions: ["aoss:CreateCollection", "aoss:TagResource"],
+        arn: ALL,
+        condition: (c) => ({ StringEquals: { "aws:RequestTag/pipegen:pipeline": [c.pipeline] } }),
+      },
+      UNSCOPED(["aoss:BatchGetCollection"]),
+      // The collection is encrypted with the pipeline key: OpenSearch Serverless creates a grant with the caller's rights.
+      KEY_GRANT(["kms:CreateGrant", "kms:DescribeKey"]),
+      {
+        sid: "IamOpenSearchServiceLinkedRoles",
+        actions: ["iam:CreateServiceLinkedRole"],
+        arn: (c) => [`arn:${c.partition}:iam::${c.account}:role/aws-service-role/observability.aoss.amazonaws.com/AWSServiceRoleForAmazonOpenSearchServerless`],
+        condition: () => ({ StringEquals: { "iam:AWSServiceName": ["observability.aoss.amazonaws.com"] } }),
+      },
+    ],
+    doc: tf("opensearchserverless_collection"),
+  },
+  aws_opensearchserverless_security_policy: {
+    // Security policies have no ARNs; where a request names collections, they must be the pipeline's.
+    sid: "OpenSearchServerlessPolicies",
+    actions: ["aoss:CreateSecurityPolicy", "aoss:DeleteSecurityPolicy", "aoss:GetSecurityPolicy", "aoss:UpdateSecurityPolicy"],
+    arn: ALL,
+    condition: (c) => ({ StringLikeIfExists: { "aoss:collection": [`${c.pipeline}-*`] } }),
+    name: { attribute: "name", startsWith: ["{prefix}"] },
+    also: [KEY_GRANT(["kms:CreateGrant", "kms:DescribeKey"])],
+    doc: tf("opensearchserverless_security_policy"),
+  },
+  aws_opensearchserverless_access_policy: {
+    sid: "OpenSearchServerlessPolicies",
+    actions: ["aoss:CreateAccessPolicy", "aoss:DeleteAccessPolicy", "aoss:GetAccessPolicy", "aoss:UpdateAccessPolicy"],
+    arn: ALL,
+    condition: (c) => ({ StringLikeIfExists: { "aoss:collection": [`${c.pipeline}-*`] } }),
+    name: { attribute: "name", startsWith: ["{prefix}"] },
+    doc: tf("opensearchserverless_access_policy"),
+  },
 };
 
 /** True for the calls `terraform plan` makes (refresh): reads only, no writes, no key use. */
 export function isReadAction(action: string): boolean {
   const [service, name = ""] = action.split(":");
   if (service === "apigateway") return name === "GET";
-  return /^(Get|List|Describe)/.test(name);
+  // Plan validates a changed state machine definition (the provider's CustomizeDiff) before anything changes.
+  if (action === "states:ValidateStateMachineDefinition") return true;
+  return /^(Get|List|Describe|BatchGet)/.test(name);
 }

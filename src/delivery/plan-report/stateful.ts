@@ -10,6 +10,8 @@
 export const STATEFUL_TYPES: Readonly<Record<string, string>> = Object.freeze({
   aws_cloudwatch_log_group: "every log event in the group",
   aws_dynamodb_table: "every item in the table",
+  aws_opensearch_domain: "every document in the domain's indexes, and its automated snapshots",
+  aws_opensearchserverless_collection: "every document in the collection",
   aws_kinesis_stream: "every record still within the stream's retention",
   aws_kms_key: "access to everything encrypted under the key, once its deletion window ends",
   aws_s3_bucket: "every object (and object version) in the bucket",

@@ -59,6 +59,12 @@ export const NO_RESOURCE_LEVEL_ACTIONS: readonly string[] = [
   "ec2:DescribeSubnets",
   "ec2:DescribeSecurityGroups",
   "ec2:DescribeVpcs",
+  // Not in trivy's allowlist (they take network-interface, subnet and security-group ARNs), reviewed
+  // for Lambda's MSK pollers: they create and delete their network interfaces in the subnets of an
+  // existing cluster with the function's role, and the module only knows the cluster's ARN, not its
+  // subnets or security groups. The msk kind scopes them to `arn:<partition>:ec2:<region>:<account>:…/*`.
+  "ec2:CreateNetworkInterface",
+  "ec2:DeleteNetworkInterface",
   "firehose:ListDeliveryStreams",
   "es:ListDomainNames",
   "athena:ListWorkGroups",
