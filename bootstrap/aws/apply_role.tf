@@ -46,6 +46,7 @@ resource "aws_iam_role_policy" "apply_state" {
         Effect = "Allow"
         Action = ["s3:DeleteObject", "s3:GetObject", "s3:PutObject"]
         Resource = [
+          "${aws_s3_bucket.state.arn}/sales-batch/*",
           "${aws_s3_bucket.state.arn}/temperature/*",
         ]
       },
@@ -68,9 +69,6 @@ resource "aws_iam_role_policy" "apply_state" {
 }
 
 # Deploy policy of the apply role (part 1 of 2; IAM limits a managed policy to 6,144 characters).
-# Statement KmsCreatePipelineKeys uses Resource "*": narrowed by its Condition; no resource-level permissions for kms:CreateKey, kms:TagResource.
-# Statement LambdaEventSourceMappingsOfPipelineFunctions uses Resource "*": narrowed by its Condition; no resource-level permissions for lambda:CreateEventSourceMapping, lambda:DeleteEventSourceMapping, lambda:UpdateEventSourceMapping.
-# Statement NoResourceLevelPermissions uses Resource "*": no resource-level permissions for kms:ListAliases, logs:CreateLogDelivery, logs:DeleteLogDelivery, logs:DescribeLogGroups, logs:DescribeResourcePolicies, logs:GetLogDelivery, logs:ListLogDeliveries, logs:PutResourcePolicy, logs:UpdateLogDelivery, sns:GetSubscriptionAttributes, sns:SetSubscriptionAttributes, sns:Unsubscribe, sts:GetCallerIdentity.
 #trivy:ignore:AVD-AWS-0057 pipeline resources do not exist before apply, so statements name them by the pipeline prefix <pipeline>-* (keys by their pipegen:pipeline tag) and use Resource * only for the reviewed actions without resource-level permissions (UNSCOPED_ACTIONS in src/delivery/deploy-policy/resource-actions.ts)
 #trivy:ignore:AVD-AWS-0342 Terraform must hand each Lambda function its execution role: iam:PassRole is limited to role/<pipeline>-* and iam:PassedToService lambda.amazonaws.com
 resource "aws_iam_policy" "deploy_1" {
@@ -95,6 +93,25 @@ resource "aws_iam_policy" "deploy_1" {
         ]
       },
       {
+        Sid    = "AthenaWorkgroups"
+        Effect = "Allow"
+        Action = [
+          "athena:CreateNamedQuery",
+          "athena:CreateWorkGroup",
+          "athena:DeleteNamedQuery",
+          "athena:DeleteWorkGroup",
+          "athena:GetNamedQuery",
+          "athena:GetWorkGroup",
+          "athena:ListTagsForResource",
+          "athena:TagResource",
+          "athena:UntagResource",
+          "athena:UpdateWorkGroup",
+        ]
+        Resource = [
+          "arn:${local.partition}:athena:us-east-1:${local.account_id}:workgroup/sales-batch-*",
+        ]
+      },
+      {
         Sid    = "CloudWatchAlarms"
         Effect = "Allow"
         Action = [
@@ -106,6 +123,7 @@ resource "aws_iam_policy" "deploy_1" {
           "cloudwatch:UntagResource",
         ]
         Resource = [
+          "arn:${local.partition}:cloudwatch:us-east-1:${local.account_id}:alarm:sales-batch-*",
           "arn:${local.partition}:cloudwatch:us-east-1:${local.account_id}:alarm:temperature-*",
         ]
       },
@@ -118,6 +136,7 @@ resource "aws_iam_policy" "deploy_1" {
           "cloudwatch:PutDashboard",
         ]
         Resource = [
+          "arn:${local.partition}:cloudwatch::${local.account_id}:dashboard/sales-batch-*",
           "arn:${local.partition}:cloudwatch::${local.account_id}:dashboard/temperature-*",
         ]
       },
@@ -139,8 +158,18 @@ resource "aws_iam_policy" "deploy_1" {
           "logs:UntagResource",
         ]
         Resource = [
+          "arn:${local.partition}:logs:us-east-1:${local.account_id}:log-group:/aws-glue/jobs/sales-batch-*",
+          "arn:${local.partition}:logs:us-east-1:${local.account_id}:log-group:/aws-glue/jobs/temperature-*",
+          "arn:${local.partition}:logs:us-east-1:${local.account_id}:log-group:/aws/apigateway/sales-batch-*",
           "arn:${local.partition}:logs:us-east-1:${local.account_id}:log-group:/aws/apigateway/temperature-*",
+          "arn:${local.partition}:logs:us-east-1:${local.account_id}:log-group:/aws/kinesisfirehose/sales-batch-*",
+          "arn:${local.partition}:logs:us-east-1:${local.account_id}:log-group:/aws/kinesisfirehose/temperature-*",
+          "arn:${local.partition}:logs:us-east-1:${local.account_id}:log-group:/aws/lambda/sales-batch-*",
           "arn:${local.partition}:logs:us-east-1:${local.account_id}:log-group:/aws/lambda/temperature-*",
+          "arn:${local.partition}:logs:us-east-1:${local.account_id}:log-group:/aws/opensearch/sales-batch-*",
+          "arn:${local.partition}:logs:us-east-1:${local.account_id}:log-group:/aws/opensearch/temperature-*",
+          "arn:${local.partition}:logs:us-east-1:${local.account_id}:log-group:/aws/vendedlogs/states/sales-batch-*",
+          "arn:${local.partition}:logs:us-east-1:${local.account_id}:log-group:/aws/vendedlogs/states/temperature-*",
         ]
       },
       {
@@ -180,8 +209,64 @@ resource "aws_iam_policy" "deploy_1" {
           "events:UntagResource",
         ]
         Resource = [
+          "arn:${local.partition}:events:us-east-1:${local.account_id}:rule/sales-batch-*",
           "arn:${local.partition}:events:us-east-1:${local.account_id}:rule/temperature-*",
         ]
+      },
+      {
+        Sid    = "GlueCatalog"
+        Effect = "Allow"
+        Action = [
+          "glue:CreateDatabase",
+          "glue:CreateTable",
+          "glue:DeleteDatabase",
+          "glue:DeleteTable",
+          "glue:GetDatabase",
+          "glue:GetPartitionIndexes",
+          "glue:GetTable",
+          "glue:GetTags",
+          "glue:TagResource",
+          "glue:UntagResource",
+          "glue:UpdateDatabase",
+          "glue:UpdateTable",
+        ]
+        Resource = [
+          "arn:${local.partition}:glue:us-east-1:${local.account_id}:catalog",
+          "arn:${local.partition}:glue:us-east-1:${local.account_id}:database/sales_batch_*",
+          "arn:${local.partition}:glue:us-east-1:${local.account_id}:table/sales_batch_*/*",
+          "arn:${local.partition}:glue:us-east-1:${local.account_id}:userDefinedFunction/sales_batch_*/*",
+        ]
+      },
+      {
+        Sid    = "GlueJobs"
+        Effect = "Allow"
+        Action = [
+          "glue:CreateJob",
+          "glue:DeleteJob",
+          "glue:GetJob",
+          "glue:GetTags",
+          "glue:TagResource",
+          "glue:UntagResource",
+          "glue:UpdateJob",
+        ]
+        Resource = [
+          "arn:${local.partition}:glue:us-east-1:${local.account_id}:job/sales-batch-*",
+        ]
+      },
+      {
+        Sid    = "IamPassRoleToGlue"
+        Effect = "Allow"
+        Action = [
+          "iam:PassRole",
+        ]
+        Resource = [
+          "arn:${local.partition}:iam::${local.account_id}:role/sales-batch-*",
+        ]
+        Condition = {
+          StringEquals = {
+            "iam:PassedToService" = ["glue.amazonaws.com"]
+          }
+        }
       },
       {
         Sid    = "IamPassRoleToLambda"
@@ -195,6 +280,36 @@ resource "aws_iam_policy" "deploy_1" {
         Condition = {
           StringEquals = {
             "iam:PassedToService" = ["lambda.amazonaws.com"]
+          }
+        }
+      },
+      {
+        Sid    = "IamPassRoleToScheduler"
+        Effect = "Allow"
+        Action = [
+          "iam:PassRole",
+        ]
+        Resource = [
+          "arn:${local.partition}:iam::${local.account_id}:role/sales-batch-*",
+        ]
+        Condition = {
+          StringEquals = {
+            "iam:PassedToService" = ["scheduler.amazonaws.com"]
+          }
+        }
+      },
+      {
+        Sid    = "IamPassRoleToStepFunctions"
+        Effect = "Allow"
+        Action = [
+          "iam:PassRole",
+        ]
+        Resource = [
+          "arn:${local.partition}:iam::${local.account_id}:role/sales-batch-*",
+        ]
+        Condition = {
+          StringEquals = {
+            "iam:PassedToService" = ["states.amazonaws.com"]
           }
         }
       },
@@ -219,9 +334,34 @@ resource "aws_iam_policy" "deploy_1" {
           "iam:UpdateRoleDescription",
         ]
         Resource = [
+          "arn:${local.partition}:iam::${local.account_id}:role/sales-batch-*",
           "arn:${local.partition}:iam::${local.account_id}:role/temperature-*",
         ]
       },
+    ]
+  })
+
+  tags = {
+    "pipegen:component" = "apply_role"
+  }
+}
+
+resource "aws_iam_role_policy_attachment" "deploy_1" {
+  role       = aws_iam_role.apply.name
+  policy_arn = aws_iam_policy.deploy_1.arn
+}
+
+# Deploy policy of the apply role (part 2 of 2; IAM limits a managed policy to 6,144 characters).
+# Statement KmsCreatePipelineKeys uses Resource "*": narrowed by its Condition; no resource-level permissions for kms:CreateKey, kms:TagResource.
+# Statement LambdaEventSourceMappingsOfPipelineFunctions uses Resource "*": narrowed by its Condition; no resource-level permissions for lambda:CreateEventSourceMapping, lambda:DeleteEventSourceMapping, lambda:UpdateEventSourceMapping.
+# Statement NoResourceLevelPermissions uses Resource "*": no resource-level permissions for glue:CreateSecurityConfiguration, glue:DeleteSecurityConfiguration, glue:GetSecurityConfiguration, kms:ListAliases, logs:CreateLogDelivery, logs:DeleteLogDelivery, logs:DescribeLogGroups, logs:DescribeResourcePolicies, logs:GetLogDelivery, logs:ListLogDeliveries, logs:PutResourcePolicy, logs:UpdateLogDelivery, sns:GetSubscriptionAttributes, sns:SetSubscriptionAttributes, sns:Unsubscribe, states:ValidateStateMachineDefinition, sts:GetCallerIdentity.
+#trivy:ignore:AVD-AWS-0057 pipeline resources do not exist before apply, so statements name them by the pipeline prefix <pipeline>-* (keys by their pipegen:pipeline tag) and use Resource * only for the reviewed actions without resource-level permissions (UNSCOPED_ACTIONS in src/delivery/deploy-policy/resource-actions.ts)
+resource "aws_iam_policy" "deploy_2" {
+  name        = "pipegen-deploy-2"
+  description = "Deploy policy of the apply role (part 2 of 2), derived by pipegen from generated/."
+  policy = jsonencode({
+    Version = "2012-10-17"
+    Statement = [
       {
         Sid    = "KinesisStreams"
         Effect = "Allow"
@@ -259,6 +399,7 @@ resource "aws_iam_policy" "deploy_1" {
           "kms:UpdateAlias",
         ]
         Resource = [
+          "arn:${local.partition}:kms:us-east-1:${local.account_id}:alias/sales-batch-*",
           "arn:${local.partition}:kms:us-east-1:${local.account_id}:alias/temperature-*",
         ]
       },
@@ -274,7 +415,7 @@ resource "aws_iam_policy" "deploy_1" {
         ]
         Condition = {
           StringEquals = {
-            "aws:RequestTag/pipegen:pipeline" = ["temperature"]
+            "aws:RequestTag/pipegen:pipeline" = ["sales-batch", "temperature"]
           }
         }
       },
@@ -291,6 +432,7 @@ resource "aws_iam_policy" "deploy_1" {
           "kms:DisableKeyRotation",
           "kms:EnableKey",
           "kms:EnableKeyRotation",
+          "kms:Encrypt",
           "kms:GenerateDataKey",
           "kms:GetKeyPolicy",
           "kms:GetKeyRotationStatus",
@@ -307,7 +449,7 @@ resource "aws_iam_policy" "deploy_1" {
         ]
         Condition = {
           StringEquals = {
-            "aws:ResourceTag/pipegen:pipeline" = ["temperature"]
+            "aws:ResourceTag/pipegen:pipeline" = ["sales-batch", "temperature"]
           }
         }
       },
@@ -368,6 +510,9 @@ resource "aws_iam_policy" "deploy_1" {
         Sid    = "NoResourceLevelPermissions"
         Effect = "Allow"
         Action = [
+          "glue:CreateSecurityConfiguration",
+          "glue:DeleteSecurityConfiguration",
+          "glue:GetSecurityConfiguration",
           "kms:ListAliases",
           "logs:CreateLogDelivery",
           "logs:DeleteLogDelivery",
@@ -380,33 +525,13 @@ resource "aws_iam_policy" "deploy_1" {
           "sns:GetSubscriptionAttributes",
           "sns:SetSubscriptionAttributes",
           "sns:Unsubscribe",
+          "states:ValidateStateMachineDefinition",
           "sts:GetCallerIdentity",
         ]
         Resource = [
           "*",
         ]
       },
-    ]
-  })
-
-  tags = {
-    "pipegen:component" = "apply_role"
-  }
-}
-
-resource "aws_iam_role_policy_attachment" "deploy_1" {
-  role       = aws_iam_role.apply.name
-  policy_arn = aws_iam_policy.deploy_1.arn
-}
-
-# Deploy policy of the apply role (part 2 of 2; IAM limits a managed policy to 6,144 characters).
-#trivy:ignore:AVD-AWS-0057 pipeline resources do not exist before apply, so statements name them by the pipeline prefix <pipeline>-* (keys by their pipegen:pipeline tag) and use Resource * only for the reviewed actions without resource-level permissions (UNSCOPED_ACTIONS in src/delivery/deploy-policy/resource-actions.ts)
-resource "aws_iam_policy" "deploy_2" {
-  name        = "pipegen-deploy-2"
-  description = "Deploy policy of the apply role (part 2 of 2), derived by pipegen from generated/."
-  policy = jsonencode({
-    Version = "2012-10-17"
-    Statement = [
       {
         Sid    = "S3Buckets"
         Effect = "Allow"
@@ -442,6 +567,7 @@ resource "aws_iam_policy" "deploy_2" {
           "s3:PutLifecycleConfiguration",
         ]
         Resource = [
+          "arn:${local.partition}:s3:::sales-batch-*",
           "arn:${local.partition}:s3:::temperature-*",
         ]
       },
@@ -453,7 +579,36 @@ resource "aws_iam_policy" "deploy_2" {
           "s3:DeleteObjectVersion",
         ]
         Resource = [
+          "arn:${local.partition}:s3:::sales-batch-*/*",
           "arn:${local.partition}:s3:::temperature-*/*",
+        ]
+      },
+      {
+        Sid    = "S3Objects"
+        Effect = "Allow"
+        Action = [
+          "s3:DeleteObject",
+          "s3:DeleteObjectVersion",
+          "s3:GetObject",
+          "s3:GetObjectTagging",
+          "s3:PutObject",
+          "s3:PutObjectTagging",
+        ]
+        Resource = [
+          "arn:${local.partition}:s3:::sales-batch-*/*",
+        ]
+      },
+      {
+        Sid    = "SchedulerSchedules"
+        Effect = "Allow"
+        Action = [
+          "scheduler:CreateSchedule",
+          "scheduler:DeleteSchedule",
+          "scheduler:GetSchedule",
+          "scheduler:UpdateSchedule",
+        ]
+        Resource = [
+          "arn:${local.partition}:scheduler:us-east-1:${local.account_id}:schedule/default/sales-batch-*",
         ]
       },
       {
@@ -471,6 +626,7 @@ resource "aws_iam_policy" "deploy_2" {
           "sns:UntagResource",
         ]
         Resource = [
+          "arn:${local.partition}:sns:us-east-1:${local.account_id}:sales-batch-*",
           "arn:${local.partition}:sns:us-east-1:${local.account_id}:temperature-*",
         ]
       },
@@ -488,7 +644,25 @@ resource "aws_iam_policy" "deploy_2" {
           "sqs:UntagQueue",
         ]
         Resource = [
+          "arn:${local.partition}:sqs:us-east-1:${local.account_id}:sales-batch-*",
           "arn:${local.partition}:sqs:us-east-1:${local.account_id}:temperature-*",
+        ]
+      },
+      {
+        Sid    = "StepFunctionsStateMachines"
+        Effect = "Allow"
+        Action = [
+          "states:CreateStateMachine",
+          "states:DeleteStateMachine",
+          "states:DescribeStateMachine",
+          "states:ListStateMachineVersions",
+          "states:ListTagsForResource",
+          "states:TagResource",
+          "states:UntagResource",
+          "states:UpdateStateMachine",
+        ]
+        Resource = [
+          "arn:${local.partition}:states:us-east-1:${local.account_id}:stateMachine:sales-batch-*",
         ]
       },
     ]

@@ -5,7 +5,7 @@ locals {
   repository   = "example-org/pipegen-pipelines"
   environments = ["dev", "prod"]
   # The pipelines found in generated/: their states, locks and the scope of the deploy policy.
-  pipelines = ["temperature"]
+  pipelines = ["sales-batch", "temperature"]
 
   account_id = data.aws_caller_identity.current.account_id
   partition  = data.aws_partition.current.partition

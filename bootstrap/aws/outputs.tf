@@ -37,6 +37,8 @@ output "github_repository_variables" {
 output "backend_configs" {
   description = "Backend configuration of each generated module and environment, ready for `terraform init -backend-config=...` (one argument per key=value)."
   value = {
+    "sales-batch/dev"  = "bucket=${aws_s3_bucket.state.id} key=sales-batch/dev.tfstate region=${var.region} use_lockfile=true"
+    "sales-batch/prod" = "bucket=${aws_s3_bucket.state.id} key=sales-batch/prod.tfstate region=${var.region} use_lockfile=true"
     "temperature/dev"  = "bucket=${aws_s3_bucket.state.id} key=temperature/dev.tfstate region=${var.region} use_lockfile=true"
     "temperature/prod" = "bucket=${aws_s3_bucket.state.id} key=temperature/prod.tfstate region=${var.region} use_lockfile=true"
   }

@@ -44,6 +44,7 @@ resource "aws_iam_role_policy" "plan_state" {
         Effect = "Allow"
         Action = ["s3:GetObject"]
         Resource = [
+          "${aws_s3_bucket.state.arn}/sales-batch/*",
           "${aws_s3_bucket.state.arn}/temperature/*",
         ]
       },
@@ -53,6 +54,8 @@ resource "aws_iam_role_policy" "plan_state" {
         Effect = "Allow"
         Action = ["s3:DeleteObject", "s3:PutObject"]
         Resource = [
+          "${aws_s3_bucket.state.arn}/sales-batch/dev.tfstate.tflock",
+          "${aws_s3_bucket.state.arn}/sales-batch/prod.tfstate.tflock",
           "${aws_s3_bucket.state.arn}/temperature/dev.tfstate.tflock",
           "${aws_s3_bucket.state.arn}/temperature/prod.tfstate.tflock",
         ]
@@ -67,12 +70,12 @@ resource "aws_iam_role_policy" "plan_state" {
   })
 }
 
-# Read-only policy of the plan role (part 1 of 1; IAM limits a managed policy to 6,144 characters).
-# Statement NoResourceLevelPermissions uses Resource "*": no resource-level permissions for kms:ListAliases, logs:DescribeLogGroups, logs:DescribeResourcePolicies, logs:GetLogDelivery, logs:ListLogDeliveries, sns:GetSubscriptionAttributes, sts:GetCallerIdentity.
+# Read-only policy of the plan role (part 1 of 2; IAM limits a managed policy to 6,144 characters).
+# Statement NoResourceLevelPermissions uses Resource "*": no resource-level permissions for glue:GetSecurityConfiguration, kms:ListAliases, logs:DescribeLogGroups, logs:DescribeResourcePolicies, logs:GetLogDelivery, logs:ListLogDeliveries, sns:GetSubscriptionAttributes, states:ValidateStateMachineDefinition, sts:GetCallerIdentity.
 #trivy:ignore:AVD-AWS-0057 pipeline resources do not exist before apply, so statements name them by the pipeline prefix <pipeline>-* (keys by their pipegen:pipeline tag) and use Resource * only for the reviewed actions without resource-level permissions (UNSCOPED_ACTIONS in src/delivery/deploy-policy/resource-actions.ts)
 resource "aws_iam_policy" "plan_read_1" {
   name        = "pipegen-plan-read-1"
-  description = "Read-only policy of the plan role (part 1 of 1), derived by pipegen from generated/."
+  description = "Read-only policy of the plan role (part 1 of 2), derived by pipegen from generated/."
   policy = jsonencode({
     Version = "2012-10-17"
     Statement = [
@@ -89,6 +92,18 @@ resource "aws_iam_policy" "plan_read_1" {
         ]
       },
       {
+        Sid    = "AthenaWorkgroups"
+        Effect = "Allow"
+        Action = [
+          "athena:GetNamedQuery",
+          "athena:GetWorkGroup",
+          "athena:ListTagsForResource",
+        ]
+        Resource = [
+          "arn:${local.partition}:athena:us-east-1:${local.account_id}:workgroup/sales-batch-*",
+        ]
+      },
+      {
         Sid    = "CloudWatchAlarms"
         Effect = "Allow"
         Action = [
@@ -96,6 +111,7 @@ resource "aws_iam_policy" "plan_read_1" {
           "cloudwatch:ListTagsForResource",
         ]
         Resource = [
+          "arn:${local.partition}:cloudwatch:us-east-1:${local.account_id}:alarm:sales-batch-*",
           "arn:${local.partition}:cloudwatch:us-east-1:${local.account_id}:alarm:temperature-*",
         ]
       },
@@ -106,6 +122,7 @@ resource "aws_iam_policy" "plan_read_1" {
           "cloudwatch:GetDashboard",
         ]
         Resource = [
+          "arn:${local.partition}:cloudwatch::${local.account_id}:dashboard/sales-batch-*",
           "arn:${local.partition}:cloudwatch::${local.account_id}:dashboard/temperature-*",
         ]
       },
@@ -117,8 +134,18 @@ resource "aws_iam_policy" "plan_read_1" {
           "logs:ListTagsLogGroup",
         ]
         Resource = [
+          "arn:${local.partition}:logs:us-east-1:${local.account_id}:log-group:/aws-glue/jobs/sales-batch-*",
+          "arn:${local.partition}:logs:us-east-1:${local.account_id}:log-group:/aws-glue/jobs/temperature-*",
+          "arn:${local.partition}:logs:us-east-1:${local.account_id}:log-group:/aws/apigateway/sales-batch-*",
           "arn:${local.partition}:logs:us-east-1:${local.account_id}:log-group:/aws/apigateway/temperature-*",
+          "arn:${local.partition}:logs:us-east-1:${local.account_id}:log-group:/aws/kinesisfirehose/sales-batch-*",
+          "arn:${local.partition}:logs:us-east-1:${local.account_id}:log-group:/aws/kinesisfirehose/temperature-*",
+          "arn:${local.partition}:logs:us-east-1:${local.account_id}:log-group:/aws/lambda/sales-batch-*",
           "arn:${local.partition}:logs:us-east-1:${local.account_id}:log-group:/aws/lambda/temperature-*",
+          "arn:${local.partition}:logs:us-east-1:${local.account_id}:log-group:/aws/opensearch/sales-batch-*",
+          "arn:${local.partition}:logs:us-east-1:${local.account_id}:log-group:/aws/opensearch/temperature-*",
+          "arn:${local.partition}:logs:us-east-1:${local.account_id}:log-group:/aws/vendedlogs/states/sales-batch-*",
+          "arn:${local.partition}:logs:us-east-1:${local.account_id}:log-group:/aws/vendedlogs/states/temperature-*",
         ]
       },
       {
@@ -143,7 +170,35 @@ resource "aws_iam_policy" "plan_read_1" {
           "events:ListTargetsByRule",
         ]
         Resource = [
+          "arn:${local.partition}:events:us-east-1:${local.account_id}:rule/sales-batch-*",
           "arn:${local.partition}:events:us-east-1:${local.account_id}:rule/temperature-*",
+        ]
+      },
+      {
+        Sid    = "GlueCatalog"
+        Effect = "Allow"
+        Action = [
+          "glue:GetDatabase",
+          "glue:GetPartitionIndexes",
+          "glue:GetTable",
+          "glue:GetTags",
+        ]
+        Resource = [
+          "arn:${local.partition}:glue:us-east-1:${local.account_id}:catalog",
+          "arn:${local.partition}:glue:us-east-1:${local.account_id}:database/sales_batch_*",
+          "arn:${local.partition}:glue:us-east-1:${local.account_id}:table/sales_batch_*/*",
+          "arn:${local.partition}:glue:us-east-1:${local.account_id}:userDefinedFunction/sales_batch_*/*",
+        ]
+      },
+      {
+        Sid    = "GlueJobs"
+        Effect = "Allow"
+        Action = [
+          "glue:GetJob",
+          "glue:GetTags",
+        ]
+        Resource = [
+          "arn:${local.partition}:glue:us-east-1:${local.account_id}:job/sales-batch-*",
         ]
       },
       {
@@ -158,6 +213,7 @@ resource "aws_iam_policy" "plan_read_1" {
           "iam:ListRoleTags",
         ]
         Resource = [
+          "arn:${local.partition}:iam::${local.account_id}:role/sales-batch-*",
           "arn:${local.partition}:iam::${local.account_id}:role/temperature-*",
         ]
       },
@@ -189,7 +245,7 @@ resource "aws_iam_policy" "plan_read_1" {
         ]
         Condition = {
           StringEquals = {
-            "aws:ResourceTag/pipegen:pipeline" = ["temperature"]
+            "aws:ResourceTag/pipegen:pipeline" = ["sales-batch", "temperature"]
           }
         }
       },
@@ -223,12 +279,14 @@ resource "aws_iam_policy" "plan_read_1" {
         Sid    = "NoResourceLevelPermissions"
         Effect = "Allow"
         Action = [
+          "glue:GetSecurityConfiguration",
           "kms:ListAliases",
           "logs:DescribeLogGroups",
           "logs:DescribeResourcePolicies",
           "logs:GetLogDelivery",
           "logs:ListLogDeliveries",
           "sns:GetSubscriptionAttributes",
+          "states:ValidateStateMachineDefinition",
           "sts:GetCallerIdentity",
         ]
         Resource = [
@@ -259,7 +317,29 @@ resource "aws_iam_policy" "plan_read_1" {
           "s3:ListBucketVersions",
         ]
         Resource = [
+          "arn:${local.partition}:s3:::sales-batch-*",
           "arn:${local.partition}:s3:::temperature-*",
+        ]
+      },
+      {
+        Sid    = "S3Objects"
+        Effect = "Allow"
+        Action = [
+          "s3:GetObject",
+          "s3:GetObjectTagging",
+        ]
+        Resource = [
+          "arn:${local.partition}:s3:::sales-batch-*/*",
+        ]
+      },
+      {
+        Sid    = "SchedulerSchedules"
+        Effect = "Allow"
+        Action = [
+          "scheduler:GetSchedule",
+        ]
+        Resource = [
+          "arn:${local.partition}:scheduler:us-east-1:${local.account_id}:schedule/default/sales-batch-*",
         ]
       },
       {
@@ -271,19 +351,8 @@ resource "aws_iam_policy" "plan_read_1" {
           "sns:ListTagsForResource",
         ]
         Resource = [
+          "arn:${local.partition}:sns:us-east-1:${local.account_id}:sales-batch-*",
           "arn:${local.partition}:sns:us-east-1:${local.account_id}:temperature-*",
-        ]
-      },
-      {
-        Sid    = "SqsQueues"
-        Effect = "Allow"
-        Action = [
-          "sqs:GetQueueAttributes",
-          "sqs:GetQueueUrl",
-          "sqs:ListQueueTags",
-        ]
-        Resource = [
-          "arn:${local.partition}:sqs:us-east-1:${local.account_id}:temperature-*",
         ]
       },
     ]
@@ -297,4 +366,50 @@ resource "aws_iam_policy" "plan_read_1" {
 resource "aws_iam_role_policy_attachment" "plan_read_1" {
   role       = aws_iam_role.plan.name
   policy_arn = aws_iam_policy.plan_read_1.arn
+}
+
+# Read-only policy of the plan role (part 2 of 2; IAM limits a managed policy to 6,144 characters).
+#trivy:ignore:AVD-AWS-0057 pipeline resources do not exist before apply, so statements name them by the pipeline prefix <pipeline>-* (keys by their pipegen:pipeline tag) and use Resource * only for the reviewed actions without resource-level permissions (UNSCOPED_ACTIONS in src/delivery/deploy-policy/resource-actions.ts)
+resource "aws_iam_policy" "plan_read_2" {
+  name        = "pipegen-plan-read-2"
+  description = "Read-only policy of the plan role (part 2 of 2), derived by pipegen from generated/."
+  policy = jsonencode({
+    Version = "2012-10-17"
+    Statement = [
+      {
+        Sid    = "SqsQueues"
+        Effect = "Allow"
+        Action = [
+          "sqs:GetQueueAttributes",
+          "sqs:GetQueueUrl",
+          "sqs:ListQueueTags",
+        ]
+        Resource = [
+          "arn:${local.partition}:sqs:us-east-1:${local.account_id}:sales-batch-*",
+          "arn:${local.partition}:sqs:us-east-1:${local.account_id}:temperature-*",
+        ]
+      },
+      {
+        Sid    = "StepFunctionsStateMachines"
+        Effect = "Allow"
+        Action = [
+          "states:DescribeStateMachine",
+          "states:ListStateMachineVersions",
+          "states:ListTagsForResource",
+        ]
+        Resource = [
+          "arn:${local.partition}:states:us-east-1:${local.account_id}:stateMachine:sales-batch-*",
+        ]
+      },
+    ]
+  })
+
+  tags = {
+    "pipegen:component" = "plan_role"
+  }
+}
+
+resource "aws_iam_role_policy_attachment" "plan_read_2" {
+  role       = aws_iam_role.plan.name
+  policy_arn = aws_iam_policy.plan_read_2.arn
 }

@@ -133,7 +133,7 @@ resource "aws_lambda_function" "simulator" {
     mode = "Active"
   }
 
-  # Scheduled invocations are asynchronous: after Lambda's own retries the event is parked here.
+  # Asynchronous invocations (schedules, S3 notifications): after Lambda's own retries the event is parked here.
   dead_letter_config {
     target_arn = aws_sqs_queue.simulator_dlq.arn
   }

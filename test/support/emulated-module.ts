@@ -48,6 +48,7 @@ export const MOTO_SERVICES = [
   "firehose",
   "sfn",
   "opensearch",
+  "opensearchserverless",
   "xray",
 ] as const;
 

@@ -3,6 +3,7 @@ import { join } from "node:path";
 import { parse } from "@cdktf/hcl2json";
 import type { HclValue } from "../security/hcl-expr.ts";
 import { parseHclExpression } from "../security/hcl-expr.ts";
+import { runTerraform } from "./terraform.ts";
 
 /**
  * Differences between moto and AWS that change what a module may apply, as opposed to drift on
@@ -44,4 +45,52 @@ export async function applyMotoQuirks(dir: string): Promise<string[]> {
   }
   writeFileSync(join(dir, "pipegen_moto_quirks_override.tf"), `# Emulator-only overrides, see test/support/moto-quirks.ts.\n${blocks.join("\n")}`);
   return touched;
+}
+
+/**
+ * Calls moto_server (5.2.1) does not route at all (no handler in moto/stepfunctions/responses.py:
+ * it answers an error the AWS provider retries until the apply times out). The proxy of
+ * test/support/moto-sfn-proxy.ts answers exactly these, the way AWS answers them for the generated
+ * modules, and forwards every other request to moto unchanged; it prints this list when it starts.
+ */
+export const MOTO_UNROUTED_CALLS = [
+  {
+    target: "AWSStepFunctions.ValidateStateMachineDefinition",
+    answer: { result: "OK", diagnostics: [], truncated: false },
+    reason:
+      "the AWS provider validates every new or changed aws_sfn_state_machine definition (CustomizeDiff); moto_server 5.2.1 has no route for it. The definitions are still parsed for real: with stepfunctions.execute_state_machine on, moto's CreateStateMachine runs its Amazon States Language parser and refuses a broken definition (orchestration-on-moto.test.ts checks that).",
+  },
+  {
+    target: "AWSStepFunctions.ListStateMachineVersions",
+    answer: { stateMachineVersions: [] },
+    reason:
+      "the AWS provider lists the versions on every read of aws_sfn_state_machine; moto_server 5.2.1 has no route for it. The generated state machines publish no versions (publish = false), so AWS answers an empty list too.",
+  },
+] as const;
+
+/**
+ * Resource types moto cannot delete. Before a destroy on moto their instances leave the state
+ * (forgetUndeletable, which prints this), so the destroy does not retry the missing call for
+ * minutes; their deletion is validated only by `terraform validate`.
+ */
+export const MOTO_UNDELETABLE = [
+  {
+    resourceType: "aws_athena_named_query",
+    reason:
+      "moto (5.2.x) does not implement Athena DeleteNamedQuery (HTTP 500, which the provider retries for minutes); the named queries are created and read back on moto, their deletion is not",
+  },
+] as const;
+
+/** `terraform state rm` of every MOTO_UNDELETABLE instance in the state of `dir` (printed); returns their addresses. */
+export async function forgetUndeletable(dir: string): Promise<string[]> {
+  const listed = (await runTerraform(dir, ["state", "list", "-no-color"])).stdout.split("\n").filter(Boolean);
+  const gone: string[] = [];
+  for (const u of MOTO_UNDELETABLE) {
+    const mine = listed.filter((a) => a.startsWith(`${u.resourceType}.`));
+    if (mine.length === 0) continue;
+    console.log(`emulator gap: removing ${mine.join(", ")} from the state before destroy — ${u.reason}`);
+    gone.push(...mine);
+  }
+  if (gone.length > 0) await runTerraform(dir, ["state", "rm", "-no-color", ...gone]);
+  return gone;
 }

@@ -8,6 +8,35 @@ resource "aws_sns_topic" "alarms" {
   }
 }
 
+# Who may publish to the alarm topic besides the account's IAM principals: CloudWatch alarms and the
+# pipeline's own EventBridge rules (e.g. Glue job failures). A topic policy replaces SNS's default
+# one, so CloudWatch is listed too.
+resource "aws_sns_topic_policy" "alarms" {
+  arn = aws_sns_topic.alarms.arn
+
+  policy = jsonencode({
+    Version = "2012-10-17"
+    Statement = [
+      {
+        Sid       = "CloudWatchAlarms"
+        Effect    = "Allow"
+        Principal = { Service = "cloudwatch.amazonaws.com" }
+        Action    = "sns:Publish"
+        Resource  = aws_sns_topic.alarms.arn
+        Condition = { StringEquals = { "aws:SourceAccount" = local.account_id } }
+      },
+      {
+        Sid       = "PipelineEventRules"
+        Effect    = "Allow"
+        Principal = { Service = "events.amazonaws.com" }
+        Action    = "sns:Publish"
+        Resource  = aws_sns_topic.alarms.arn
+        Condition = { ArnLike = { "aws:SourceArn" = "arn:${local.partition}:events:${var.region}:${local.account_id}:rule/${local.name_prefix}-*" } }
+      },
+    ]
+  })
+}
+
 resource "aws_sns_topic_subscription" "alarm_email" {
   count = var.alarm_email == null ? 0 : 1
 

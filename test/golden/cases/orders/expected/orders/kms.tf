@@ -41,6 +41,17 @@ resource "aws_kms_key" "this" {
           StringEquals = { "aws:SourceAccount" = local.account_id }
         }
       },
+      {
+        # EventBridge rules (e.g. Glue job failures) publish to the encrypted topic the same way.
+        Sid       = "EventBridgeRules"
+        Effect    = "Allow"
+        Principal = { Service = "events.amazonaws.com" }
+        Action    = ["kms:Decrypt", "kms:GenerateDataKey*"]
+        Resource  = "*"
+        Condition = {
+          StringEquals = { "aws:SourceAccount" = local.account_id }
+        }
+      },
     ]
   })
 
