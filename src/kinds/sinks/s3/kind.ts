@@ -125,7 +125,7 @@ export const s3: Kind = {
       // Old versions would otherwise be kept forever; expire them a little after current ones move on.
       noncurrentDays: (cfg.expire_after_days as number | undefined) ?? 90,
     };
-    const bucket = render("src/kinds/sinks/s3/main.tf.hbs", view);
+    const bucket = render(sharedTemplate("hardened-bucket.tf.hbs"), { ...view, lifecycleRule: "tiering-and-expiry" });
     const outputs: Output[] = [{ name: `${c.id}_bucket_name`, description: hclString(`Name of the S3 bucket ${c.id}.`), value: `aws_s3_bucket.${c.id}.id` }];
     const shared: Record<string, string> = { access_logs: render(sharedTemplate("access-logs.tf.hbs"), {}) };
     if (formatOf(c) !== "parquet") return { hcl: bucket, outputs, shared };
