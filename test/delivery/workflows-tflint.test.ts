@@ -23,6 +23,7 @@ type Hcl = Record<string, any>;
 /** Resource types of the AWS provider (5.100) that have no `tags` argument, among those pipegen emits or may emit. */
 const UNTAGGABLE = new Set([
   "aws_apigatewayv2_authorizer",
+  "aws_athena_named_query",
   "aws_apigatewayv2_deployment",
   "aws_apigatewayv2_integration",
   "aws_apigatewayv2_route",
