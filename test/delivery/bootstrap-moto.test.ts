@@ -86,8 +86,10 @@ describe("bootstrap/aws on moto", () => {
       AWS_APPLY_ROLE_ARN: out.apply_role_arn,
       TF_STATE_BUCKET: out.state_bucket_name,
     });
-    expect([out.pipelines, out.environments]).toEqual([["temperature"], ["dev", "prod"]]);
+    expect([out.pipelines, out.environments]).toEqual([["sales-batch", "temperature"], ["dev", "prod"]]);
     expect(out.backend_configs).toEqual({
+      "sales-batch/dev": "bucket=pipegen-tfstate-123456789012-us-east-1 key=sales-batch/dev.tfstate region=us-east-1 use_lockfile=true",
+      "sales-batch/prod": "bucket=pipegen-tfstate-123456789012-us-east-1 key=sales-batch/prod.tfstate region=us-east-1 use_lockfile=true",
       "temperature/dev": "bucket=pipegen-tfstate-123456789012-us-east-1 key=temperature/dev.tfstate region=us-east-1 use_lockfile=true",
       "temperature/prod": "bucket=pipegen-tfstate-123456789012-us-east-1 key=temperature/prod.tfstate region=us-east-1 use_lockfile=true",
     });

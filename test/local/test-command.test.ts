@@ -40,7 +40,7 @@ describe("pipegen test on the reference pipeline", () => {
     expect(r.code).toBe(0);
     const j = JSON.parse(r.out);
     expect(j).toMatchObject({ ok: true, passed: 3, failed: 0 });
-    const cases = j.files[0].cases;
+    const cases = j.files.find((f: { file: string }) => f.file === "pipelines/temperature.yaml").cases;
     expect(cases.map((c: { name: string }) => c.name)).toEqual(["filter_keeps_plausible_readings", "windowed_average_per_device", "api_answers_weighted_average"]);
     expect(cases[1]).toMatchObject({ ok: true, at: "readings", expectAt: "averages", ran: "function per_device", counts: { inserted: 5, passed: 3, dropped: 1, failed: 1, out: 2 }, mismatches: [] });
   });
@@ -133,7 +133,7 @@ describe("spans that are not a deployed function", () => {
     const r = pipegen(cwd, "test", "--json");
     expect(r.err).toBe("");
     const j = JSON.parse(r.out);
-    const byName = Object.fromEntries(j.files[0].cases.map((c: { name: string }) => [c.name, c]));
+    const byName = Object.fromEntries(j.files.find((f: { file: string }) => f.file === "pipelines/temperature.yaml").cases.map((c: { name: string }) => [c.name, c]));
     // The filter is upstream of the aggregate: inserted there, 999 is not filtered.
     expect(byName.into_the_aggregate).toMatchObject({ ok: true, ran: "generated span", counts: { inserted: 2, passed: 2, dropped: 0 } });
     expect(byName.into_the_lake).toMatchObject({ ok: true, ran: "generated span" });
