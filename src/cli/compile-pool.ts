@@ -1,4 +1,3 @@
-import { availableParallelism } from "node:os";
 import { dirname, join, resolve } from "node:path";
 import { Worker } from "node:worker_threads";
 import type { Diagnostic } from "../diagnostics/diagnostic.ts";
@@ -46,20 +45,21 @@ export function registerCompileWorker(worker: string, assets: string): void {
   workerEntry = { worker, assets };
 }
 
-/** Below this many specs a worker's start-up (loading the bundle, ~50 ms) costs more than it saves. */
-const MIN_SPECS_FOR_WORKERS = 8;
-
-/** How many threads compile: the main thread plus workers, one per spare core (PIPEGEN_WORKERS overrides the worker count). */
+/**
+ * How many worker threads compile besides the main thread: PIPEGEN_WORKERS, else none. Measured
+ * on the 2-core machine this project is benchmarked on (bench/README.md), a worker costs more than
+ * it saves: it loads and warms up the compiler (~0.9 s of CPU for 50 pipelines) while the build is
+ * bound by file creation. Machines with more cores can opt in.
+ */
 export function workerCount(jobs: number): number {
   const env = process.env.PIPEGEN_WORKERS;
   if (env !== undefined && /^\d+$/.test(env)) return Math.min(Number(env), jobs);
-  if (!workerEntry || jobs < MIN_SPECS_FOR_WORKERS) return 0;
-  return Math.max(0, Math.min(availableParallelism() - 1, 3, Math.floor(jobs / MIN_SPECS_FOR_WORKERS)));
+  return 0;
 }
 
 /**
- * Compiles every spec, in parallel when there are many: the main thread and the workers take the
- * next spec from a shared atomic counter, so a worker that starts late simply takes fewer. Results
+ * Compiles every spec, in parallel when workers are enabled: the main thread and the workers take
+ * the next spec from a shared atomic counter, so a worker that starts late simply takes fewer. Results
  * come back in job order, so output and diagnostics do not depend on scheduling.
  */
 export async function compileAll(jobs: CompileJob[], opts: CompileOptions): Promise<CompiledSpec[]> {
