@@ -2,6 +2,7 @@ import { LineCounter, isMap, isScalar, isSeq, parseDocument, isAlias } from "yam
 import type { Node, Scalar, YAMLError } from "yaml";
 import type { Diagnostic, Span } from "../diagnostics/diagnostic.ts";
 import { describePointer, pointerOf } from "../diagnostics/diagnostic.ts";
+import { readPlainYaml } from "./plain-yaml.ts";
 
 /** A loaded pipeline file: the plain value plus where every key and value sits in the text. */
 export interface SourceDoc {
@@ -9,12 +10,42 @@ export interface SourceDoc {
   text: string;
   value: unknown;
   /** JSON pointer → source ranges; `key` is absent for the root and list items. */
-  ranges: ReadonlyMap<string, { key?: [number, number]; value: [number, number] }>;
-  lines: LineCounter;
+  readonly ranges: ReadonlyMap<string, { key?: [number, number]; value: [number, number] }>;
+  readonly lines: LineCounter;
 }
 
-/** Parses YAML text into a SourceDoc; syntax errors, duplicate keys and aliases become diagnostics. */
+type Ranges = Map<string, { key?: [number, number]; value: [number, number] }>;
+
+/**
+ * Parses YAML text into a SourceDoc; syntax errors, duplicate keys and aliases become diagnostics.
+ * Text in the plain subset (plain-yaml.ts) is read without source positions; they are computed by
+ * the full parser the first time an error needs one, so a valid file never pays for them.
+ */
 export function loadSource(file: string, text: string): { doc?: SourceDoc; diagnostics: Diagnostic[] } {
+  const plain = readPlainYaml(text);
+  if (plain) return { doc: withLazyPositions(file, text, plain.value), diagnostics: [] };
+  const parsed = parseWithPositions(file, text);
+  if (parsed.diagnostics.length > 0) return { diagnostics: parsed.diagnostics };
+  return { doc: { file, text, value: parsed.value, ranges: parsed.ranges!, lines: parsed.lines }, diagnostics: [] };
+}
+
+function withLazyPositions(file: string, text: string, value: unknown): SourceDoc {
+  let parsed: ReturnType<typeof parseWithPositions> | undefined;
+  const positions = () => (parsed ??= parseWithPositions(file, text));
+  return {
+    file,
+    text,
+    value,
+    get ranges() {
+      return positions().ranges!;
+    },
+    get lines() {
+      return positions().lines;
+    },
+  };
+}
+
+function parseWithPositions(file: string, text: string): { value?: unknown; ranges?: Ranges; lines: LineCounter; diagnostics: Diagnostic[] } {
   const lines = new LineCounter();
   const yamlDoc = parseDocument(text, { lineCounter: lines, uniqueKeys: true, prettyErrors: false, strict: true });
   const diagnostics: Diagnostic[] = [];
@@ -30,11 +61,11 @@ export function loadSource(file: string, text: string): { doc?: SourceDoc; diagn
     syntaxLines.add(d.span!.line);
     diagnostics.push(d);
   }
-  if (diagnostics.length > 0) return { diagnostics };
-  const ranges = new Map<string, { key?: [number, number]; value: [number, number] }>();
-  walk(yamlDoc.contents as Node | null, [], undefined, ranges, diagnostics, file, lines);
-  if (diagnostics.length > 0) return { diagnostics };
-  return { doc: { file, text, value: yamlDoc.toJS({ maxAliasCount: 0 }) ?? null, ranges, lines }, diagnostics };
+  if (diagnostics.length > 0) return { lines, diagnostics };
+  const ranges: Ranges = new Map();
+  walk(yamlDoc.contents as Node | null, "", undefined, ranges, diagnostics, file, lines);
+  if (diagnostics.length > 0) return { lines, diagnostics };
+  return { value: yamlDoc.toJS({ maxAliasCount: 0 }) ?? null, ranges, lines, diagnostics };
 }
 
 /** Hints for the parser's error codes, saying what to change rather than what the parser saw. */
@@ -208,9 +239,18 @@ function lineEnd(text: string, offset: number): number {
   return nl === -1 ? text.length : nl;
 }
 
+/** One JSON-pointer segment: `~` and `/` escaped (RFC 6901), and only looked at when present. */
+function segment(name: string | number): string {
+  const s = String(name);
+  return s.includes("~") || s.includes("/") ? `/${s.replace(/~/g, "~0").replace(/\//g, "~1")}` : `/${s}`;
+}
+
+// Pointers are built by appending one escaped segment to the parent's, not by re-joining the whole
+// path at every node: this walk visits every node of every spec, and re-joining made it a tenth of
+// a 50-pipeline build.
 function walk(
   node: Node | null,
-  path: Array<string | number>,
+  pointer: string,
   key: [number, number] | undefined,
   out: Map<string, { key?: [number, number]; value: [number, number] }>,
   diags: Diagnostic[],
@@ -219,7 +259,7 @@ function walk(
 ): void {
   if (!node) return;
   const r = node.range ?? [0, 0, 0];
-  out.set(pointerOf(path), key ? { key, value: [r[0], r[1]] } : { value: [r[0], r[1]] });
+  out.set(pointer, key ? { key, value: [r[0], r[1]] } : { value: [r[0], r[1]] });
   if (isAlias(node)) {
     // Anchors and aliases hide where a value came from, which breaks error locations and review.
     diags.push({
@@ -227,7 +267,7 @@ function walk(
       severity: "error",
       message: `YAML alias \`${String(node)}\` is not allowed in pipeline files: a reused value hides which settings change together, and errors could not point at it`,
       file,
-      pointer: pointerOf(path),
+      pointer,
       span: spanOf(lines, r[0], Math.max(1, r[1] - r[0])),
       hint: `write the value out here; the anchor \`&${node.source}\` can then be removed`,
     });
@@ -236,13 +276,13 @@ function walk(
   if (isMap(node)) {
     for (const pair of node.items) {
       const k = pair.key as Node | null;
-      const name = isScalar(k) ? String(k.value) : String(k);
+      const child = pointer + segment(isScalar(k) ? String(k.value) : String(k));
       const kr = k?.range;
-      walk(pair.value as Node | null, [...path, name], kr ? [kr[0], kr[1]] : undefined, out, diags, file, lines);
-      if (!pair.value && kr) out.set(pointerOf([...path, name]), { key: [kr[0], kr[1]], value: [kr[0], kr[1]] });
+      walk(pair.value as Node | null, child, kr ? [kr[0], kr[1]] : undefined, out, diags, file, lines);
+      if (!pair.value && kr) out.set(child, { key: [kr[0], kr[1]], value: [kr[0], kr[1]] });
     }
   } else if (isSeq(node)) {
-    node.items.forEach((item, i) => walk(item as Node | null, [...path, i], undefined, out, diags, file, lines));
+    node.items.forEach((item, i) => walk(item as Node | null, `${pointer}/${i}`, undefined, out, diags, file, lines));
   }
 }
 
