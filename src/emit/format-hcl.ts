@@ -9,12 +9,14 @@
  * collapsed and blank lines right after `{` or before `}` are dropped, so templates can be loose.
  */
 export function formatHcl(text: string): string {
-  const lines = text.replace(/\r\n/g, "\n").split("\n").map((l) => l.trim());
+  const lines = text.replace(/\r\n/g, "\n").split("\n");
   const cleaned: string[] = [];
-  for (const l of lines) {
+  for (const raw of lines) {
+    const l = raw.trim();
     const prev = cleaned[cleaned.length - 1];
-    if (l === "" && (prev === undefined || prev === "" || /[{[(]$/.test(prev))) continue;
-    if (/^[}\])]/.test(l) && prev === "") cleaned.pop();
+    if (l === "") {
+      if (prev === undefined || prev === "" || OPENS_AT_END.test(prev)) continue;
+    } else if (prev === "" && CLOSES_AT_START.test(l)) cleaned.pop();
     cleaned.push(l);
   }
   while (cleaned.length && cleaned[cleaned.length - 1] === "") cleaned.pop();
@@ -41,7 +43,7 @@ export function formatHcl(text: string): string {
       }
       indent = indents.length;
     }
-    const m = net === 0 ? /^([A-Za-z_][A-Za-z0-9_-]*|"(?:[^"\\]|\\.)*")\s*=\s*(?!=)(.*)$/.exec(l) : null;
+    const m = net === 0 ? ATTRIBUTE.exec(l) : null;
     out.push(m ? { indent, text: l, key: m[1]!, rest: m[2]! } : { indent, text: l });
   }
   // Align runs of single-line attributes at the same indent.
@@ -52,19 +54,35 @@ export function formatHcl(text: string): string {
       continue;
     }
     let j = i;
-    while (j < out.length && out[j]!.key !== undefined && out[j]!.indent === out[i]!.indent) j++;
-    const width = Math.max(...out.slice(i, j).map((r) => r.key!.length));
+    let width = 0;
+    while (j < out.length && out[j]!.key !== undefined && out[j]!.indent === out[i]!.indent) width = Math.max(width, out[j++]!.key!.length);
     for (let k = i; k < j; k++) {
       const r = out[k]!;
       r.text = `${r.key!.padEnd(width)} = ${r.rest}`;
     }
     i = j;
   }
-  return out.map((r) => (r.text === "" ? "" : "  ".repeat(r.indent) + r.text)).join("\n") + "\n";
+  let result = "";
+  for (const r of out) result += r.text === "" ? "\n" : `${INDENT[r.indent] ?? "  ".repeat(r.indent)}${r.text}\n`;
+  return result;
 }
+
+const OPENS_AT_END = /[{[(]$/;
+const CLOSES_AT_START = /^[}\])]/;
+const ATTRIBUTE = /^([A-Za-z_][A-Za-z0-9_-]*|"(?:[^"\\]|\\.)*")\s*=\s*(?!=)(.*)$/;
+const INDENT = Array.from({ length: 16 }, (_, n) => "  ".repeat(n));
+// Most lines need no character-by-character scan: no quotes or comments means brackets count as
+// they are, and no brackets at all means no change. Both tests run in the regex engine, which is
+// native code even before the JIT has warmed up on a short build.
+const ANY_BRACKET = /[{}[\]()]/;
+const NEEDS_SCAN = /["#/]/;
+const OPENING = /[{[(]/g;
+const CLOSING = /[}\])]/g;
 
 /** Net bracket depth change of a line, ignoring brackets inside strings and `#` comments. */
 function bracketDelta(line: string): number {
+  if (!ANY_BRACKET.test(line)) return 0;
+  if (!NEEDS_SCAN.test(line)) return (line.match(OPENING)?.length ?? 0) - (line.match(CLOSING)?.length ?? 0);
   let net = 0;
   let inStr = false;
   let interp = 0;

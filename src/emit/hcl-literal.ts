@@ -1,9 +1,13 @@
+const NEEDS_ESCAPE = /[\\"\x00-\x1f\u2028\u2029]|[$%]\{/;
+
 /**
  * Escapes a spec string into an HCL quoted string literal. Besides quotes, backslashes and control
  * characters, `${` and `%{` start template sequences in HCL strings, so they are doubled (`$${`, `%%{`)
  * to stay literal: no spec value can reach Terraform's expression evaluator.
  */
 export function hclString(value: string): string {
+  // Most strings (names, descriptions, ARNs) need no escaping: one regex test instead of a loop.
+  if (!NEEDS_ESCAPE.test(value)) return `"${value}"`;
   let out = "";
   for (let i = 0; i < value.length; i++) {
     const ch = value[i]!;
