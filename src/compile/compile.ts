@@ -38,14 +38,27 @@ export function analyze(file: string, text: string): Analysis {
   const doc = loaded.doc;
   const schemaDiags = validateSchema(doc);
   if (hasErrors(schemaDiags)) return { doc, diagnostics: sortDiagnostics(schemaDiags) };
-  const diags: Diagnostic[] = [...schemaDiags, ...checkSemantics(doc)];
   const model = normalize(doc.value as Record<string, unknown>, file);
+  const graphDiags: Diagnostic[] = [];
   const reportAt = (c: { pointer: string }): Report => (rel, code, message, hint, at) => {
     const pointer = c.pointer + rel;
     const span = at ? locateInside(doc, pointer, at.offset, at.length) : locate(doc, pointer, rel === "" ? "key" : "value");
-    diags.push({ code, severity: "error", message, file, pointer, ...(span ? { span } : {}), ...(hint ? { hint } : {}) });
+    graphDiags.push({ code, severity: "error", message, file, pointer, ...(span ? { span } : {}), ...(hint ? { hint } : {}) });
   };
-  const graph = hasErrors(diags) ? undefined : buildGraph(model, reportAt);
+  // The graph is built once and shared with the semantic checks (tests: need its record types).
+  // Its own errors are only reported when those checks pass, since a duplicate or reserved id can
+  // make them misleading; for the same reason a graph that throws on such a spec is not fatal.
+  let graph: PipelineGraph | undefined;
+  let thrown: unknown;
+  try {
+    graph = buildGraph(model, reportAt);
+  } catch (e) {
+    thrown = e ?? new Error("graph stage failed");
+  }
+  const diags: Diagnostic[] = [...schemaDiags, ...checkSemantics(doc, graph && !hasErrors(graphDiags) ? { model, graph } : undefined)];
+  if (hasErrors(diags)) return { doc, model, diagnostics: sortDiagnostics(diags) };
+  if (thrown !== undefined) throw thrown;
+  diags.push(...graphDiags);
   return { doc, model, ...(graph ? { graph } : {}), diagnostics: sortDiagnostics(diags) };
 }
 

@@ -5,8 +5,8 @@ import { locate } from "../load/source-doc.ts";
 import { CATEGORIES } from "../model/types.ts";
 import { LIMITS, maxPhysicalLength } from "../naming/names.ts";
 import { didYouMean } from "../diagnostics/suggest.ts";
-import { normalize } from "../normalize/normalize.ts";
-import { buildGraph } from "../graph/graph.ts";
+import type { PipelineModel } from "../model/types.ts";
+import type { PipelineGraph } from "../graph/graph.ts";
 import type { RecordType } from "../expr/index.ts";
 import { TTL_ATTRIBUTE } from "../kinds/sinks/dynamodb/kind.ts";
 
@@ -16,8 +16,12 @@ const WRITES_INTO = ["generator", "http_ingest"];
 /** Ids that would collide with the module's own files or resources. */
 export const RESERVED_IDS = ["access_logs", "alarms", "artifacts", "dashboard", "glue", "kms", "main", "orchestration", "outputs", "providers", "query_results", "this", "variables", "versions"];
 
-/** Checks that need the whole document but no graph: id reuse, reserved ids, name limits, environment references. */
-export function checkSemantics(doc: SourceDoc): Diagnostic[] {
+/**
+ * Checks that need the whole document: id reuse, reserved ids, name limits, environment
+ * references, and `tests:` (whose field checks use the record types of `built`, the graph the
+ * compile built; without one, when the graph has errors, field checks are skipped).
+ */
+export function checkSemantics(doc: SourceDoc, built?: { model: PipelineModel; graph: PipelineGraph }): Diagnostic[] {
   const spec = doc.value as Record<string, any>;
   const out: Diagnostic[] = [];
   const at = (segments: Array<string | number>, code: Diagnostic["code"], message: string, hint: string, prefer: "key" | "value" = "key") => {
@@ -49,7 +53,7 @@ export function checkSemantics(doc: SourceDoc): Diagnostic[] {
       }
     }
   }
-  if (spec.tests && typeof spec.tests === "object") checkTests(doc, spec, at);
+  if (spec.tests && typeof spec.tests === "object") checkTests(spec, at, built);
   return out;
 }
 
@@ -60,7 +64,7 @@ type Node = { id: string; category: string; type: string; inputs: string[]; from
  * `tests:` cases: `at` and `expect.at` name components, records can flow from one to the other,
  * the expectation fits the component, and record fields exist in the record type at that point.
  */
-function checkTests(doc: SourceDoc, spec: Record<string, any>, at: At): void {
+function checkTests(spec: Record<string, any>, at: At, built: { model: PipelineModel; graph: PipelineGraph } | undefined): void {
   const nodes = new Map<string, Node>();
   for (const cat of CATEGORIES) {
     for (const [id, c] of Object.entries((spec[cat] ?? {}) as Record<string, any>)) {
@@ -87,7 +91,7 @@ function checkTests(doc: SourceDoc, spec: Record<string, any>, at: At): void {
     if (from?.category === "sources") seen.delete(id);
     return [...seen].sort();
   };
-  const types = recordTypes(doc, spec);
+  const types = built ? recordTypes(built.model, built.graph) : undefined;
   const tests = Object.entries(spec.tests as Record<string, any>);
   for (const [name, t] of tests) {
     const base = ["tests", name];
@@ -140,21 +144,8 @@ function checkFields(base: Array<string | number>, records: unknown, known: Reco
   });
 }
 
-/**
- * Record types entering and leaving each component, from the same graph checks a build runs. When
- * the graph has errors (reported by the later stages) field checks are skipped.
- */
-function recordTypes(doc: SourceDoc, spec: Record<string, any>): { entering: Map<string, RecordType>; leaving: Map<string, RecordType> } | undefined {
-  let graph;
-  let model;
-  try {
-    model = normalize(spec, doc.file);
-    let broken = false;
-    graph = buildGraph(model, () => () => void (broken = true));
-    if (broken || !graph) return undefined;
-  } catch {
-    return undefined;
-  }
+/** Record types entering and leaving each component, from the graph a build runs. */
+function recordTypes(model: PipelineModel, graph: PipelineGraph): { entering: Map<string, RecordType>; leaving: Map<string, RecordType> } {
   const entering = new Map<string, RecordType>();
   const leaving = new Map<string, RecordType>();
   for (const c of model.components) {
