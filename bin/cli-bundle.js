@@ -97,11 +97,15 @@ import { createHash } from "node:crypto";\nconst require = createRequire(import.
     entryNames: "[name]",
     chunkNames: "chunks/[name]-[hash]",
     outExtension: { ".js": ".mjs" },
-    // yaml and commander are bundled (ESM importing CommonJS pays for a lexer pass per module);
+    // commander and handlebars' runtime are bundled (ESM importing CommonJS pays for a lexer pass per
+    // module, and the runtime alone is 20 files); `yaml` is required only when a file needs the full
+    // parser (src/load/source-doc.ts);
     // heavy or optional packages stay external and load only when a command needs them.
-    external: ["esbuild", "handlebars", "handlebars/*", "ajv", "ajv/*", "@aws-sdk/*", "@smithy/*", "@cdktf/*", "tsx", "tsx/*"],
+    external: ["esbuild", "yaml", "ajv", "ajv/*", "@aws-sdk/*", "@smithy/*", "@cdktf/*", "tsx", "tsx/*"],
     logLevel: "silent",
     legalComments: "none",
+    minifyWhitespace: true,
+    minifySyntax: true,
     // Bundled CommonJS (commander) requires Node built-ins; give the ESM bundle a real require.
     banner: { js: 'import { createRequire as __pipegenCreateRequire } from "node:module";\nconst require = __pipegenCreateRequire(import.meta.url);' },
   });

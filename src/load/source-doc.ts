@@ -1,5 +1,6 @@
-import { LineCounter, isMap, isScalar, isSeq, parseDocument, isAlias } from "yaml";
-import type { Node, Scalar, YAMLError } from "yaml";
+import { createRequire } from "node:module";
+import type * as Yaml from "yaml";
+import type { LineCounter, Node, Scalar, YAMLError } from "yaml";
 import type { Diagnostic, Span } from "../diagnostics/diagnostic.ts";
 import { describePointer, pointerOf } from "../diagnostics/diagnostic.ts";
 import { readPlainYaml } from "./plain-yaml.ts";
@@ -12,6 +13,13 @@ export interface SourceDoc {
   /** JSON pointer → source ranges; `key` is absent for the root and list items. */
   readonly ranges: ReadonlyMap<string, { key?: [number, number]; value: [number, number] }>;
   readonly lines: LineCounter;
+}
+
+// The full parser is loaded on first use: a valid file in the plain subset never needs it, and
+// loading it is ~40 ms of a process start.
+let yamlLib: typeof Yaml | undefined;
+function yaml(): typeof Yaml {
+  return (yamlLib ??= createRequire(import.meta.url)("yaml") as typeof Yaml);
 }
 
 type Ranges = Map<string, { key?: [number, number]; value: [number, number] }>;
@@ -46,8 +54,8 @@ function withLazyPositions(file: string, text: string, value: unknown): SourceDo
 }
 
 function parseWithPositions(file: string, text: string): { value?: unknown; ranges?: Ranges; lines: LineCounter; diagnostics: Diagnostic[] } {
-  const lines = new LineCounter();
-  const yamlDoc = parseDocument(text, { lineCounter: lines, uniqueKeys: true, prettyErrors: false, strict: true });
+  const lines = new (yaml().LineCounter)();
+  const yamlDoc = yaml().parseDocument(text, { lineCounter: lines, uniqueKeys: true, prettyErrors: false, strict: true });
   const diagnostics: Diagnostic[] = [];
   const syntaxLines = new Set<number>();
   for (const e of [...yamlDoc.errors, ...yamlDoc.warnings]) {
@@ -135,19 +143,19 @@ function duplicateKey(file: string, text: string, lines: LineCounter, contents: 
 
 /** Finds the mapping pair whose key starts at offset, its path, and where the same key first appears in that mapping. */
 function findPair(node: Node | null, offset: number, path: Array<string | number>): { name: string; path: Array<string | number>; first?: number } | undefined {
-  if (isMap(node)) {
+  if (yaml().isMap(node)) {
     for (const pair of node.items) {
       const k = pair.key as Node | null;
-      const name = isScalar(k) ? String(k.value) : String(k);
+      const name = yaml().isScalar(k) ? String(k.value) : String(k);
       if (k?.range?.[0] === offset) {
-        const first = node.items.find((q) => q !== pair && (isScalar(q.key) ? String((q.key as Scalar).value) : String(q.key)) === name);
+        const first = node.items.find((q) => q !== pair && (yaml().isScalar(q.key) ? String((q.key as Scalar).value) : String(q.key)) === name);
         const firstAt = (first?.key as Node | null)?.range?.[0];
         return { name, path, ...(firstAt !== undefined ? { first: firstAt } : {}) };
       }
       const inner = findPair(pair.value as Node | null, offset, [...path, name]);
       if (inner) return inner;
     }
-  } else if (isSeq(node)) {
+  } else if (yaml().isSeq(node)) {
     for (const [i, item] of node.items.entries()) {
       const inner = findPair(item as Node | null, offset, [...path, i]);
       if (inner) return inner;
@@ -162,11 +170,11 @@ function findPair(node: Node | null, offset: number, path: Array<string | number
  * is often garbage the parser glued together, so only its parent is worth naming.
  */
 function pointerAt(node: Node | null, offset: number, path: Array<string | number> = [], keyOwner = false, text = ""): string {
-  if (isMap(node)) {
+  if (yaml().isMap(node)) {
     for (const pair of node.items) {
       const k = pair.key as Node | null;
       const v = pair.value as Node | null;
-      const name = isScalar(k) ? String(k.value) : String(k);
+      const name = yaml().isScalar(k) ? String(k.value) : String(k);
       const end = v?.range?.[2] ?? k?.range?.[2];
       if (k?.range && offset >= k.range[0] && end !== undefined && offset < end) {
         // A key spread over several lines is the parser gluing broken lines together, not a real key.
@@ -174,7 +182,7 @@ function pointerAt(node: Node | null, offset: number, path: Array<string | numbe
         return pointerAt(v, offset, [...path, name], keyOwner, text);
       }
     }
-  } else if (isSeq(node)) {
+  } else if (yaml().isSeq(node)) {
     for (const [i, item] of node.items.entries()) {
       const r = (item as Node | null)?.range;
       if (r && offset >= r[0] && offset < r[2]) return pointerAt(item as Node, offset, [...path, i], keyOwner, text);
@@ -189,14 +197,14 @@ function pointerAt(node: Node | null, offset: number, path: Array<string | numbe
  */
 function ownerBefore(node: Node | null, offset: number, path: Array<string | number> = []): string {
   let found = "";
-  if (isMap(node)) {
+  if (yaml().isMap(node)) {
     for (const pair of node.items) {
       const k = pair.key as Node | null;
       if (!k?.range || k.range[0] >= offset) break;
-      const name = isScalar(k) ? String(k.value) : String(k);
+      const name = yaml().isScalar(k) ? String(k.value) : String(k);
       found = ownerBefore(pair.value as Node | null, offset, [...path, name]) || pointerOf(path);
     }
-  } else if (isSeq(node)) {
+  } else if (yaml().isSeq(node)) {
     for (const [i, item] of node.items.entries()) {
       const r = (item as Node | null)?.range;
       if (!r || r[0] >= offset) break;
@@ -260,7 +268,7 @@ function walk(
   if (!node) return;
   const r = node.range ?? [0, 0, 0];
   out.set(pointer, key ? { key, value: [r[0], r[1]] } : { value: [r[0], r[1]] });
-  if (isAlias(node)) {
+  if (yaml().isAlias(node)) {
     // Anchors and aliases hide where a value came from, which breaks error locations and review.
     diags.push({
       code: "PG1004",
@@ -273,15 +281,15 @@ function walk(
     });
     return;
   }
-  if (isMap(node)) {
+  if (yaml().isMap(node)) {
     for (const pair of node.items) {
       const k = pair.key as Node | null;
-      const child = pointer + segment(isScalar(k) ? String(k.value) : String(k));
+      const child = pointer + segment(yaml().isScalar(k) ? String(k.value) : String(k));
       const kr = k?.range;
       walk(pair.value as Node | null, child, kr ? [kr[0], kr[1]] : undefined, out, diags, file, lines);
       if (!pair.value && kr) out.set(child, { key: [kr[0], kr[1]], value: [kr[0], kr[1]] });
     }
-  } else if (isSeq(node)) {
+  } else if (yaml().isSeq(node)) {
     node.items.forEach((item, i) => walk(item as Node | null, `${pointer}/${i}`, undefined, out, diags, file, lines));
   }
 }
