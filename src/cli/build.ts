@@ -9,7 +9,7 @@ import type { ResourcePlan } from "../plan/module.ts";
 import type { RenderedFile } from "../emit/emit.ts";
 import { resolveZips, zipRequests } from "../emit/emit.ts";
 import type { ZipRequest } from "../emit/emit.ts";
-import { isUpToDate, writeStamp } from "./stamps.ts";
+import { forgetStamps, isUpToDate, saveStamps, writeStamp } from "./stamps.ts";
 import { staleFiles, writeIfMissing, writeModule } from "./write.ts";
 import { dirname } from "node:path";
 
@@ -46,6 +46,7 @@ export async function build(files: string[], opts: BuildOptions): Promise<BuildR
   const result: BuildResult = { diagnostics: [], sources: new Map(), modules: [], stale: [], written: [], stubs: [], unchanged: [] };
   const seenPipelines = new Map<string, string>();
   const outRoot = resolve(opts.cwd, opts.outDir);
+  forgetStamps();
   const jobs: Array<CompileJob & { specPath: string }> = [];
   for (const file of files) {
     const read = readSpec(file, opts.cwd);
@@ -131,5 +132,6 @@ export async function build(files: string[], opts: BuildOptions): Promise<BuildR
       writeStamp(p.dir, p.c.specPath, p.c.text, opts.outDir, opts.cwd, p.userFiles, files.map((f) => f.path));
     }
   }
+  if (!opts.check) saveStamps();
   return result;
 }

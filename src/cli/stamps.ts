@@ -1,6 +1,6 @@
 import { createHash } from "node:crypto";
-import { existsSync, mkdirSync, readFileSync, readdirSync, renameSync, statSync, writeFileSync } from "node:fs";
-import { join, relative, sep } from "node:path";
+import { existsSync, mkdirSync, readFileSync, readdirSync, statSync, writeFileSync } from "node:fs";
+import { basename, dirname, join, relative, sep } from "node:path";
 import { assetPath, PACKAGE_ROOT } from "../assets.ts";
 
 /**
@@ -11,6 +11,7 @@ import { assetPath, PACKAGE_ROOT } from "../assets.ts";
  */
 const STAMP_DIR = assetPath("node_modules/.cache/pipegen/stamps");
 let digest: string | undefined;
+let stampDirMade = false;
 
 /** The digest the CLI bundle embedded at build time (see bin/cli-bundle.js). */
 export function registerDigest(d: string): void {
@@ -41,8 +42,25 @@ interface Stamp {
   files: Record<string, [number, number]>;
 }
 
-function stampPath(moduleDir: string): string {
-  return join(STAMP_DIR, `${createHash("sha256").update(moduleDir).digest("hex").slice(0, 32)}.json`);
+// One stamp file per output folder, holding every module's stamp: a 50-pipeline build writes one
+// file instead of fifty. Loaded once per process, written once at the end of a build (saveStamps).
+const loaded = new Map<string, { path: string; modules: Record<string, Stamp>; dirty: boolean }>();
+
+function stampsOf(moduleDir: string): { path: string; modules: Record<string, Stamp>; dirty: boolean } {
+  const root = dirname(moduleDir);
+  let entry = loaded.get(root);
+  if (!entry) {
+    const path = join(STAMP_DIR, `${createHash("sha256").update(root).digest("hex").slice(0, 32)}.json`);
+    let modules: Record<string, Stamp> = {};
+    try {
+      modules = (JSON.parse(readFileSync(path, "utf8")) as { modules: Record<string, Stamp> }).modules ?? {};
+    } catch {
+      // Missing or unreadable: every module is rebuilt, which is always correct.
+    }
+    entry = { path, modules, dirty: false };
+    loaded.set(root, entry);
+  }
+  return entry;
 }
 
 function inputHash(specPath: string, specText: string, outDir: string, userFiles: string[], cwd: string): string {
@@ -56,14 +74,8 @@ function inputHash(specPath: string, specText: string, outDir: string, userFiles
 
 /** True when the module was built from exactly these inputs and its files are untouched since. */
 export function isUpToDate(moduleDir: string, specPath: string, specText: string, outDir: string, cwd: string): boolean {
-  const path = stampPath(moduleDir);
-  if (!existsSync(path)) return false;
-  let stamp: Stamp;
-  try {
-    stamp = JSON.parse(readFileSync(path, "utf8")) as Stamp;
-  } catch {
-    return false;
-  }
+  const stamp = stampsOf(moduleDir).modules[basename(moduleDir)];
+  if (!stamp?.files) return false;
   if (stamp.input !== inputHash(specPath, specText, outDir, stamp.userFiles, cwd)) return false;
   for (const [rel, [size, mtime]] of Object.entries(stamp.files)) {
     const st = statSync(join(moduleDir, rel), { throwIfNoEntry: false });
@@ -81,12 +93,30 @@ export function writeStamp(moduleDir: string, specPath: string, specText: string
     const st = statSync(join(moduleDir, rel));
     stamp.files[rel] = [st.size, st.mtimeMs];
   }
-  try {
-    mkdirSync(STAMP_DIR, { recursive: true });
-    const tmp = `${stampPath(moduleDir)}.${process.pid}.tmp`;
-    writeFileSync(tmp, JSON.stringify(stamp));
-    renameSync(tmp, stampPath(moduleDir));
-  } catch {
-    // Stamps are an optimization only.
+  const stamps = stampsOf(moduleDir);
+  stamps.modules[basename(moduleDir)] = stamp;
+  stamps.dirty = true;
+}
+
+/** Forgets stamps read earlier in this process, so a build sees what the last one saved. */
+export function forgetStamps(): void {
+  loaded.clear();
+}
+
+/** Writes the stamps recorded by writeStamp since the last save. */
+export function saveStamps(): void {
+  for (const [root, entry] of loaded) {
+    if (!entry.dirty) continue;
+    for (const name of Object.keys(entry.modules)) if (!existsSync(join(root, name))) delete entry.modules[name];
+    try {
+      if (!stampDirMade) mkdirSync(STAMP_DIR, { recursive: true });
+      stampDirMade = true;
+      // Written in place, not through a temp file and a rename: a torn or interleaved file fails to
+      // parse or to match, and isUpToDate then just rebuilds the modules.
+      writeFileSync(entry.path, JSON.stringify({ modules: entry.modules }));
+      entry.dirty = false;
+    } catch {
+      // Stamps are an optimization only.
+    }
   }
 }

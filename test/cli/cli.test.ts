@@ -54,6 +54,25 @@ describe("pipegen build", () => {
     expect(again.out).toMatch(/0 files changed/);
   });
 
+  it("skips pipelines whose spec and output are unchanged, and rebuilds one whose output was edited by hand", async () => {
+    const cwd = workspace();
+    expect((await run(cwd, "build")).code).toBe(0);
+    const pipelines = readdirSync(join(cwd, "pipelines")).filter((f) => f.endsWith(".yaml")).length;
+    expect(pipelines).toBeGreaterThan(1);
+    expect((await run(cwd, "build")).out).toContain(`(${pipelines} unchanged since the last build, skipped)`);
+    const mainTf = join(cwd, "generated/temperature/main.tf");
+    const original = readFileSync(mainTf);
+    appendFileSync(mainTf, "# hand edit\n");
+    const repaired = await run(cwd, "build");
+    expect(repaired.out).toContain(`(${pipelines - 1} unchanged since the last build, skipped)`);
+    expect(repaired.out).toMatch(/: 1 files? changed/);
+    expect(readFileSync(mainTf).equals(original)).toBe(true);
+    // A changed spec is rebuilt too, even though its output folder is untouched.
+    const spec = join(cwd, "pipelines/temperature.yaml");
+    writeFileSync(spec, readFileSync(spec, "utf8").replace("records_per_run: 25", "records_per_run: 26"));
+    expect((await run(cwd, "build")).out).toContain(`(${pipelines - 1} unchanged since the last build, skipped)`);
+  });
+
   it("--check passes on fresh output and lists changed, missing and extra files otherwise, writing nothing", async () => {
     const cwd = workspace();
     await run(cwd, "build");
