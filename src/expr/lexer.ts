@@ -50,8 +50,11 @@ const SIMPLE_ESCAPES: Readonly<Record<string, string>> = {
 };
 
 const isDigit = (c: string | undefined): boolean => c !== undefined && c >= "0" && c <= "9";
-const isIdentStart = (c: string | undefined): boolean => c !== undefined && /^[A-Za-z_]$/.test(c);
-const isIdentPart = (c: string | undefined): boolean => c !== undefined && /^[A-Za-z0-9_]$/.test(c);
+// Character comparisons rather than a regex per character: the lexer runs on every expression of
+// every pipeline, mostly before the JIT has warmed up.
+const isIdentStart = (c: string | undefined): boolean => c !== undefined && ((c >= "a" && c <= "z") || (c >= "A" && c <= "Z") || c === "_");
+const isIdentPart = (c: string | undefined): boolean => isIdentStart(c) || isDigit(c);
+const isSpace = (c: string): boolean => c === " " || (c > " " ? c.charCodeAt(0) > 0x7f && /\s/u.test(c) : /\s/u.test(c));
 
 /** Splits `src` into tokens, ending with an `eof` token; errors describe every bad spot. */
 export function tokenize(src: string): { tokens: Token[]; errors: ExprError[] } {
@@ -61,7 +64,7 @@ export function tokenize(src: string): { tokens: Token[]; errors: ExprError[] } 
 
   while (i < src.length) {
     const c = src[i] as string;
-    if (/\s/u.test(c)) {
+    if (isSpace(c)) {
       i++;
       continue;
     }
