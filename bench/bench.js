@@ -49,6 +49,7 @@ const SCENARIOS = [
   { id: "cold-tsx-warm", label: "1b. reference pipeline into an empty out dir, bundle cache warm", targetMs: undefined },
   { id: "rebuild", label: "2. rebuild into previous output (bundles unchanged)", targetMs: 350 },
   { id: "v50", label: "3. 50 variants, one process, empty out dir, bundle cache warm", targetMs: 600, variants: 50 },
+  { id: "v50-files", label: "3b. floor for 3: a plain Node script writes the same 1,300 files (no pipegen)", targetMs: undefined, variants: 50 },
   { id: "v100", label: "6. 100 variants, one process, empty out dir, bundle cache warm", targetMs: undefined, variants: 100 },
   { id: "v1000", label: "4. 1000 variants, one process, empty out dir, no bundle cache", targetMs: 30_000, variants: 1000, coldCache: true },
   { id: "v1000-rebuild", label: "5. 1000 variants, no-change rebuild", targetMs: 3000, variants: 1000 },
@@ -266,12 +267,55 @@ function runRebuild(runs) {
   return { ...summarize(rs), note: changed.every((c) => c === 0) ? undefined : `rebuild reported changed files: ${changed.join(", ")}` };
 }
 
+/**
+ * What creating the n-variant output costs on this file system without pipegen: a fresh node
+ * process writes files of the same paths and sizes with mkdirSync + writeFileSync. Subtracting it
+ * from the variants row leaves pipegen's own time.
+ */
+const FLOOR_SOURCE = `import { mkdirSync, readFileSync, writeFileSync } from "node:fs";
+import { dirname, join } from "node:path";
+const [manifest, out] = process.argv.slice(2);
+const made = new Set();
+for (const [rel, size] of JSON.parse(readFileSync(manifest, "utf8"))) {
+  const full = join(out, rel);
+  const dir = dirname(full);
+  if (!made.has(dir)) { mkdirSync(dir, { recursive: true }); made.add(dir); }
+  writeFileSync(full, Buffer.alloc(size, 97));
+}
+`;
+function runFilesFloor(n, runs) {
+  const project = variantProject(n);
+  const sample = freshDir(`v${n}-sample`);
+  build(["--out", sample], { cwd: project });
+  const manifest = readdirSync(sample, { recursive: true, withFileTypes: true })
+    .filter((d) => d.isFile())
+    .map((d) => [join(d.parentPath, d.name).slice(sample.length + 1), lstatSync(join(d.parentPath, d.name)).size]);
+  rmSync(sample, { recursive: true, force: true });
+  const manifestPath = join(tmpRoot, `files-${n}.json`);
+  const script = join(tmpRoot, "write-files.mjs");
+  writeFileSync(manifestPath, JSON.stringify(manifest));
+  writeFileSync(script, FLOOR_SOURCE);
+  const rs = [];
+  for (let i = 0; i < runs; i++) {
+    const out = freshDir(`v${n}-files-out`);
+    rs.push(measure([script, manifestPath, out], { hook: false }));
+    rmSync(out, { recursive: true, force: true });
+  }
+  return { ...summarize(rs), note: `${manifest.length} files, ${(manifest.reduce((a, [, size]) => a + size, 0) / 1e6).toFixed(1)} MB` };
+}
+
 let v1000Out; // output of the last 1000-variant build, reused by the rebuild scenario
 
 function runVariants(n, runs) {
   const project = variantProject(n);
   const rs = [];
   let note;
+  if (n !== 1000) {
+    // Untimed: the variants' handler bundles go into the cache, so the timed runs find it warm.
+    const out = freshDir(`v${n}-warm`);
+    build(["--out", out], { cwd: project });
+    rmSync(out, { recursive: true, force: true });
+  }
   for (let i = 0; i < runs; i++) {
     if (n === 1000) clearCaches();
     const out = freshDir(`v${n}-out`);
@@ -365,6 +409,20 @@ function table(results) {
   return { rows, notes };
 }
 
+/** The type of the mounted file system holding path (longest matching mount point in /proc/mounts). */
+function fileSystemOf(path) {
+  try {
+    let best = { dir: "", type: "unknown" };
+    for (const line of readFileSync("/proc/mounts", "utf8").split("\n")) {
+      const [, dir, type] = line.split(" ");
+      if (dir && (path === dir || path.startsWith(dir.endsWith("/") ? dir : `${dir}/`)) && dir.length > best.dir.length) best = { dir, type };
+    }
+    return `${best.type} mounted at ${best.dir}`;
+  } catch {
+    return "file system unknown";
+  }
+}
+
 function environment(loadBefore) {
   let head = "";
   try {
@@ -380,6 +438,7 @@ function environment(loadBefore) {
     commit: head,
     loadavgBefore: loadBefore.map((x) => +x.toFixed(2)),
     loadavgAfter: os.loadavg().map((x) => +x.toFixed(2)),
+    outputs: `${tmpRoot} (${fileSystemOf(tmpRoot)})`,
     rssSource:
       (HAS_TIME
         ? "node process: /usr/bin/time -v \"Maximum resident set size\" and user+sys time"
@@ -446,6 +505,7 @@ async function main() {
         case "cold-tsx-warm": r = runColdTsxWarm(o.runs); break;
         case "rebuild": r = runRebuild(o.runs); break;
         case "v50": case "v100": case "v1000": r = runVariants(s.variants, o.runs); break;
+        case "v50-files": r = runFilesFloor(s.variants, o.runs); break;
         case "v1000-rebuild": r = runV1000Rebuild(o.runs); break;
         case "deps": r = runDeps(); break;
       }
@@ -483,6 +543,7 @@ async function main() {
     `Node ${env.node}, ${env.cpus} × ${env.cpuModel}, commit ${env.commit || "?"}, ${env.date}. ` +
       `Load average before ${env.loadavgBefore.join(" / ")}, after ${env.loadavgAfter.join(" / ")} (1/5/15 min); ` +
       `anything above ~0.5 means other work shared the CPUs and wall times are inflated — compare CPU time.`,
+    `Outputs and fixtures in ${env.outputs}; set TMPDIR to measure elsewhere.`,
     `Measured: wall time around spawnSync of a fresh \`node bin/pipegen.js build …\` process; ${env.rssSource}.`,
     "",
     ...rows,
