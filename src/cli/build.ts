@@ -63,7 +63,7 @@ export async function build(files: string[], opts: BuildOptions): Promise<BuildR
     }
     jobs.push({ file, text: read.text, specPath });
   }
-  const compiledSpecs = await compileAll(jobs, { cwd: opts.cwd, outDir: opts.outDir });
+  const compiledSpecs = await compileAll(jobs, { cwd: opts.cwd, outDir: opts.outDir, validateOnly: opts.validateOnly === true });
   const compiled: Array<(typeof jobs)[number] & { plan: ResourcePlan; rendered: RenderedFile[]; userFiles: Record<string, string[]> }> = [];
   jobs.forEach((job, i) => {
     const c = compiledSpecs[i]!;

@@ -25,8 +25,11 @@ export interface CompiledSpec {
   userFiles?: Record<string, string[]>;
 }
 
-/** Runs the stages up to rendering for one spec. Pure apart from reading user code paths' existence. */
-export function compileForBuild(job: CompileJob, opts: CompileOptions): CompiledSpec {
+/**
+ * Runs the stages up to rendering for one spec. Pure apart from reading user code paths' existence.
+ * `validateOnly` stops after the plan (which some checks need) without formatting its files.
+ */
+export function compileForBuild(job: CompileJob, opts: CompileOptions & { validateOnly?: boolean }): CompiledSpec {
   const c = compile(job.file, job.text, opts);
   if (!c.plan || !c.model || !c.graph) return { diagnostics: c.diagnostics };
   const specDir = dirname(resolve(opts.cwd, job.file));
@@ -35,7 +38,7 @@ export function compileForBuild(job: CompileJob, opts: CompileOptions): Compiled
   for (const u of planFunctionUnits({ model, graph: c.graph, userCodeImport: () => "" })) {
     userFiles[u.id] = [...u.steps, ...u.after].filter((s) => s.type === "function").map((s) => join(specDir, userCodePath(model.name, s.id, s.config.code)));
   }
-  return { diagnostics: c.diagnostics, plan: c.plan, rendered: renderModule(c.plan), userFiles };
+  return { diagnostics: c.diagnostics, plan: c.plan, rendered: opts.validateOnly ? [] : renderModule(c.plan), userFiles };
 }
 
 /** Where the bundled worker and the precompiled assets are; set by the CLI bundle's entry. */
@@ -62,7 +65,7 @@ export function workerCount(jobs: number): number {
  * the next spec from a shared atomic counter, so a worker that starts late simply takes fewer. Results
  * come back in job order, so output and diagnostics do not depend on scheduling.
  */
-export async function compileAll(jobs: CompileJob[], opts: CompileOptions): Promise<CompiledSpec[]> {
+export async function compileAll(jobs: CompileJob[], opts: CompileOptions & { validateOnly?: boolean }): Promise<CompiledSpec[]> {
   const results: CompiledSpec[] = new Array(jobs.length);
   const n = workerEntry ? workerCount(jobs.length) : 0;
   if (process.env.PIPEGEN_DEBUG) process.stderr.write(`pipegen: compiling ${jobs.length} spec(s) on ${n + 1} thread(s)\n`);
@@ -83,7 +86,7 @@ export async function compileAll(jobs: CompileJob[], opts: CompileOptions): Prom
 
 export interface WorkerInput {
   jobs: CompileJob[];
-  opts: CompileOptions;
+  opts: CompileOptions & { validateOnly?: boolean };
   counter: Int32Array;
   assets: string;
 }
