@@ -42,6 +42,9 @@ const PLAIN_KEY = /^[A-Za-z_$][\w$.\/-]*/;
 // The first character of a plain scalar may not be one of these (YAML 1.2, ns-plain-first);
 // `-`, `?` and `:` are allowed only when a non-space follows.
 const INDICATOR = /^(?:[,[\]{}#&*!|>'"%@`]|[-?:](?: |$))/;
+// Characters that may end a plain scalar inside `[…]` or `{…}`, and those that matter in `"…"`.
+const FLOW_STOP = /[,[\]{}:#]/g;
+const QUOTE_STOP = /["\\]/g;
 // The same inside `[…]` and `{…}`, where a flow indicator also ends the scalar.
 const FLOW_INDICATOR = /^(?:[,[\]{}#&*!|>'"%@`]|[-?:](?:[ ,[\]{}]|$))/;
 
@@ -288,14 +291,20 @@ class Scan {
     if (c === "'") return this.singleQuoted();
     const start = this.pos;
     if (FLOW_INDICATOR.test(this.text.slice(start, start + 2))) bail();
+    // Jump from one character that may end the scalar to the next (a regex search, not a loop per
+    // character): a `:` ends it only before a space, a flow indicator or the end of the line, and
+    // a `#` after a space starts a comment, which cannot be inside a one-line flow collection.
     for (;;) {
+      FLOW_STOP.lastIndex = this.pos;
+      const m = FLOW_STOP.exec(this.text);
+      this.pos = m ? m.index : this.text.length;
       const ch = this.text.charAt(this.pos);
-      if (ch === "" || ch === "," || ch === "[" || ch === "]" || ch === "{" || ch === "}") break;
       if (ch === ":") {
         const after = this.text.charAt(this.pos + 1);
         if (after === " " || after === "," || after === "]" || after === "}" || after === "") break;
-      }
-      if (ch === "#" && this.text.charAt(this.pos - 1) === " ") bail();
+      } else if (ch === "#") {
+        if (this.text.charAt(this.pos - 1) === " ") bail();
+      } else break;
       this.pos++;
     }
     const raw = this.text.slice(start, this.pos).trimEnd();
@@ -311,15 +320,13 @@ class Scan {
     const start = ++this.pos;
     let escaped = false;
     for (;;) {
-      const ch = this.text.charAt(this.pos);
-      if (ch === "") bail(); // continues on the next line
-      if (ch === "\\") {
-        escaped = true;
-        this.pos += 2;
-        continue;
-      }
-      if (ch === '"') break;
-      this.pos++;
+      QUOTE_STOP.lastIndex = this.pos;
+      const m = QUOTE_STOP.exec(this.text);
+      if (!m) bail(); // continues on the next line
+      this.pos = m.index;
+      if (m[0] === '"') break;
+      escaped = true;
+      this.pos += 2;
     }
     const body = this.text.slice(start, this.pos++);
     if (!escaped) return body;
@@ -331,14 +338,11 @@ class Scan {
   singleQuoted(): string {
     const start = ++this.pos;
     for (;;) {
-      const ch = this.text.charAt(this.pos);
-      if (ch === "") bail();
-      if (ch === "'") {
-        if (this.text.charAt(this.pos + 1) !== "'") break;
-        this.pos += 2;
-        continue;
-      }
-      this.pos++;
+      const end = this.text.indexOf("'", this.pos);
+      if (end === -1) bail();
+      this.pos = end;
+      if (this.text.charAt(end + 1) !== "'") break;
+      this.pos += 2;
     }
     return this.text.slice(start, this.pos++).replace(/''/g, "'");
   }
