@@ -71,7 +71,7 @@ export async function buildBundle() {
   mkdirSync(dist, { recursive: true });
 
   const templates = [...listFiles("templates", ".hbs"), ...listFiles("src/kinds", ".hbs")];
-  const specs = templates.map((t) => `  ${JSON.stringify(t)}: ${Handlebars.precompile(readFileSync(join(root, t), "utf8"), { strict: true, noEscape: true })},`);
+  const specs = templates.map((t) => `  ${JSON.stringify(t)}: ${Handlebars.precompile(readFileSync(join(root, t), "utf8"), { strict: true, noEscape: true, knownHelpersOnly: true })},`);
   const schema = JSON.parse(readFileSync(join(root, "schemas/pipeline.schema.json"), "utf8"));
   const ajv = new Ajv({ allErrors: true, strict: false, allowUnionTypes: true, verbose: true, code: { source: true, esm: true } });
   const validatorCode = standaloneCode(ajv, ajv.compile(schema));

@@ -33,7 +33,7 @@ export function registerPrecompiledTemplates(specs: Record<string, TemplateSpeci
 }
 
 /** Options every template is compiled with; the bundle build precompiles with the same. */
-export const TEMPLATE_OPTIONS = { strict: true, noEscape: true } as const;
+export const TEMPLATE_OPTIONS = { strict: true, noEscape: true, knownHelpersOnly: true } as const;
 
 /**
  * Renders a handlebars template (path relative to the package root). Templates only print a view
