@@ -185,7 +185,8 @@ async function sameSize(a: string, b: string): Promise<boolean> {
  * Terraform always gets a cache hit (it never writes into the cache, let alone the mirror).
  */
 export async function ensurePluginCache(pluginDir: string): Promise<string> {
-  const cacheDir = join(tmpdir(), `pipegen-tf-plugin-cache-${userInfo().uid}`);
+  // Shared across test runs (global-setup.ts gives each run its own TMPDIR and removes it).
+  const cacheDir = join(process.env.PIPEGEN_TEST_SHARED_TMP ?? tmpdir(), `pipegen-tf-plugin-cache-${userInfo().uid}`);
   const platform = terraformPlatform();
   const registry = join(pluginDir, "registry.terraform.io");
   for (const ns of await readdir(registry)) {
