@@ -9,7 +9,7 @@ import type { SourceDoc } from "../load/source-doc.ts";
 import { locate } from "../load/source-doc.ts";
 import { closest, didYouMean } from "../diagnostics/suggest.ts";
 
-let compiled: { validate: ValidateFunction; schema: Schema } | undefined;
+let compiled: { validate: ValidateFunction; schema: () => Schema } | undefined;
 let precompiled: ValidateFunction | undefined;
 
 type Schema = Record<string, any>;
@@ -25,14 +25,16 @@ export function registerPrecompiledValidator(v: ValidateFunction): void {
   precompiled = v;
 }
 
-function validator(): { validate: ValidateFunction; schema: Schema } {
+function validator(): { validate: ValidateFunction; schema: () => Schema } {
   if (!compiled) {
-    const schema = JSON.parse(readFileSync(SCHEMA_PATH, "utf8")) as Schema;
+    // The schema document itself only feeds error hints, so a valid spec never reads it.
+    let schemaDoc: Schema | undefined;
+    const schema = () => (schemaDoc ??= JSON.parse(readFileSync(SCHEMA_PATH, "utf8")) as Schema);
     if (precompiled) compiled = { validate: precompiled, schema };
     else {
       // `verbose` puts the failing schema on each error: its description, examples and known keys feed the hints.
       const AjvModule = createRequire(import.meta.url)("ajv") as { default: new (o: object) => { compile(s: object): ValidateFunction } };
-      compiled = { validate: new AjvModule.default(AJV_OPTIONS).compile(schema), schema };
+      compiled = { validate: new AjvModule.default(AJV_OPTIONS).compile(schema()), schema };
     }
   }
   return compiled;
@@ -48,7 +50,7 @@ export function validateSchema(doc: SourceDoc): Diagnostic[] {
   errors = errors.filter((e) => !badTypes.has(e.instancePath) || e.keyword === "enum");
   const out: Diagnostic[] = [];
   for (const item of resolveAlternatives(errors, doc)) {
-    const d = "diagnostic" in item ? item.diagnostic : translate(item.error, doc, schema, item.note);
+    const d = "diagnostic" in item ? item.diagnostic : translate(item.error, doc, schema(), item.note);
     if (d) out.push(d);
   }
   return dedupe(foldTypos(out));
