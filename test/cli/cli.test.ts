@@ -28,6 +28,14 @@ function files(dir: string): Map<string, Buffer> {
   );
 }
 
+describe("pipegen --version", () => {
+  it("prints the version from package.json and exits 0", async () => {
+    const r = await run(repo, "--version");
+    expect(r.code).toBe(0);
+    expect(r.out).toBe(`${JSON.parse(readFileSync(join(repo, "package.json"), "utf8")).version}\n`);
+  });
+});
+
 describe("pipegen build", () => {
   it("is deterministic: two builds in different folders are byte-identical, zips included", async () => {
     const a = workspace();
