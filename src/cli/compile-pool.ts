@@ -1,5 +1,4 @@
 import { dirname, join, resolve } from "node:path";
-import { Worker } from "node:worker_threads";
 import type { Diagnostic } from "../diagnostics/diagnostic.ts";
 import type { CompileOptions } from "../compile/compile.ts";
 import { compile } from "../compile/compile.ts";
@@ -74,7 +73,9 @@ export async function compileAll(jobs: CompileJob[], opts: CompileOptions & { va
     return results;
   }
   const counter = new Int32Array(new SharedArrayBuffer(4));
-  const workers = Array.from({ length: n }, () => runWorker({ jobs, opts, counter, assets: workerEntry!.assets }, workerEntry!.worker));
+  // Loaded only when workers are enabled, which they are not by default.
+  const { Worker } = await import("node:worker_threads");
+  const workers = Array.from({ length: n }, () => runWorker(Worker, { jobs, opts, counter, assets: workerEntry!.assets }, workerEntry!.worker));
   // The main thread works too, and lets the workers start first.
   await new Promise((r) => setImmediate(r));
   for (let i = Atomics.add(counter, 0, 1); i < jobs.length; i = Atomics.add(counter, 0, 1)) results[i] = compileForBuild(jobs[i]!, opts);
@@ -91,7 +92,7 @@ export interface WorkerInput {
   assets: string;
 }
 
-function runWorker(data: WorkerInput, url: string): Promise<Array<[number, CompiledSpec]>> {
+function runWorker(Worker: typeof import("node:worker_threads").Worker, data: WorkerInput, url: string): Promise<Array<[number, CompiledSpec]>> {
   return new Promise((resolvePromise, reject) => {
     const w = new Worker(new URL(url), { workerData: data });
     let result: Array<[number, CompiledSpec]> = [];

@@ -1,7 +1,5 @@
 import type { RegisterCommand } from "../io.ts";
 import { EXIT } from "../io.ts";
-import { renderChecklist } from "../../delivery/doctor/checks.ts";
-import { runDoctor } from "../../delivery/doctor/doctor.ts";
 
 /** `pipegen doctor`: which AWS account and principal the credentials are, and whether the tools fit the modules. */
 export const registerDoctor: RegisterCommand = (program, io, state) => {
@@ -14,6 +12,8 @@ export const registerDoctor: RegisterCommand = (program, io, state) => {
     .option("--environment <env>", "the environment whose declared account the credentials must match")
     .option("--expected-account <id>", "the 12-digit account the credentials must resolve to (overrides the environment's)")
     .action(async (o: { pipeline?: string; environment?: string; expectedAccount?: string }) => {
+      // Loaded on use: the doctor's probes start child processes, which no other command needs.
+      const [{ runDoctor }, { renderChecklist }] = await Promise.all([import("../../delivery/doctor/doctor.ts"), import("../../delivery/doctor/checks.ts")]);
       const { heading, checks } = await runDoctor({ cwd: io.cwd, ...o });
       io.out(renderChecklist(heading, checks));
       const failed = checks.filter((c) => c.status === "fail");
