@@ -57,21 +57,22 @@ for (const file of files) {
   out.push("-- self time by function");
   for (const [k, v] of [...byFn].sort((a, b) => b[1] - a[1]).slice(0, top)) out.push(line(v, k));
   if (inclusive) {
-    const incl = new Map();
-    const walk = (n) => {
-      let t = self.get(n.id) ?? 0;
-      for (const c of n.children ?? []) t += walk(byId.get(c));
-      incl.set(n.id, t);
-      return t;
-    };
-    walk(p.nodes[0]);
+    // Each sample counts once for every distinct function on its stack, so recursion (a YAML
+    // reader, a printer) is not counted twice.
+    const parent = new Map();
+    for (const n of p.nodes) for (const c of n.children ?? []) parent.set(c, n.id);
+    const keyOf = (n) => `${n.callFrame.functionName} ${short(n.callFrame.url)}:${n.callFrame.lineNumber + 1}`;
     const agg = new Map();
-    for (const n of p.nodes) {
-      const cf = n.callFrame;
-      const k = `${cf.functionName} ${short(cf.url)}:${cf.lineNumber + 1}`;
-      if (inclusive.test(k)) agg.set(k, (agg.get(k) ?? 0) + incl.get(n.id));
+    for (const [id, ms] of self) {
+      const seen = new Set();
+      for (let n = id; n !== undefined; n = parent.get(n)) {
+        const k = keyOf(byId.get(n));
+        if (seen.has(k) || !inclusive.test(k)) continue;
+        seen.add(k);
+        agg.set(k, (agg.get(k) ?? 0) + ms);
+      }
     }
-    out.push(`-- inclusive time matching ${inclusive} (summed over call sites; recursion counts twice)`);
+    out.push(`-- inclusive time matching ${inclusive}`);
     for (const [k, v] of [...agg].sort((a, b) => b[1] - a[1]).slice(0, top)) out.push(line(v, k));
   }
   process.stdout.write(out.join("\n") + "\n");
