@@ -40,11 +40,11 @@ export function compileForBuild(job: CompileJob, opts: CompileOptions & { valida
   return { diagnostics: c.diagnostics, plan: c.plan, rendered: opts.validateOnly ? [] : renderModule(c.plan), userFiles };
 }
 
-/** Where the bundled worker and the precompiled assets are; set by the CLI bundle's entry. */
-let workerEntry: { worker: string; assets: string } | undefined;
+/** URL of the worker thread's entry script (bin/compile-worker.js); set when running from the CLI bundle. */
+let workerEntry: string | undefined;
 
-export function registerCompileWorker(worker: string, assets: string): void {
-  workerEntry = { worker, assets };
+export function registerCompileWorker(worker: string): void {
+  workerEntry = worker;
 }
 
 /**
@@ -75,7 +75,7 @@ export async function compileAll(jobs: CompileJob[], opts: CompileOptions & { va
   const counter = new Int32Array(new SharedArrayBuffer(4));
   // Loaded only when workers are enabled, which they are not by default.
   const { Worker } = await import("node:worker_threads");
-  const workers = Array.from({ length: n }, () => runWorker(Worker, { jobs, opts, counter, assets: workerEntry!.assets }, workerEntry!.worker));
+  const workers = Array.from({ length: n }, () => runWorker(Worker, { jobs, opts, counter }, workerEntry!));
   // The main thread works too, and lets the workers start first.
   await new Promise((r) => setImmediate(r));
   for (let i = Atomics.add(counter, 0, 1); i < jobs.length; i = Atomics.add(counter, 0, 1)) results[i] = compileForBuild(jobs[i]!, opts);
@@ -89,7 +89,6 @@ export interface WorkerInput {
   jobs: CompileJob[];
   opts: CompileOptions & { validateOnly?: boolean };
   counter: Int32Array;
-  assets: string;
 }
 
 function runWorker(Worker: typeof import("node:worker_threads").Worker, data: WorkerInput, url: string): Promise<Array<[number, CompiledSpec]>> {

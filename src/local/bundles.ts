@@ -4,6 +4,7 @@ import { existsSync, mkdirSync, renameSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { pathToFileURL } from "node:url";
 import { PACKAGE_ROOT } from "../assets.ts";
+import { importEsm } from "./esm-import.ts";
 
 /** A loaded Lambda handler. */
 export type Handler = (event: unknown, context?: unknown) => Promise<unknown>;
@@ -57,7 +58,7 @@ export async function loadHandler(code: Buffer, instance = "default"): Promise<H
     writeFileSync(tmp, code);
     renameSync(tmp, file);
   }
-  const mod = (await import(`${pathToFileURL(file).href}?instance=${encodeURIComponent(instance)}`)) as { handler?: unknown };
+  const mod = (await importEsm(`${pathToFileURL(file).href}?instance=${encodeURIComponent(instance)}`)) as { handler?: unknown };
   if (typeof mod.handler !== "function") throw new Error(`bundle ${hash} does not export a handler function`);
   return mod.handler as Handler;
 }
