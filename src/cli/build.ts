@@ -129,7 +129,7 @@ export async function build(files: string[], opts: BuildOptions): Promise<BuildR
     } else {
       const w = writeModule(p.dir, files);
       result.written.push(...w.written.map((f) => `${rel}/${f}`), ...w.removed.map((f) => `${rel}/${f} (removed)`));
-      writeStamp(p.dir, p.c.specPath, p.c.text, opts.outDir, opts.cwd, p.userFiles, files.map((f) => f.path));
+      writeStamp(p.dir, p.c.specPath, p.c.text, opts.outDir, opts.cwd, p.userFiles, files.map((f) => f.path), w.stats);
     }
   }
   if (!opts.check) saveStamps();

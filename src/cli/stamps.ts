@@ -86,12 +86,16 @@ export function isUpToDate(moduleDir: string, specPath: string, specText: string
   return count === Object.keys(stamp.files).length;
 }
 
-/** Records the inputs and written files of a module after a successful build. */
-export function writeStamp(moduleDir: string, specPath: string, specText: string, outDir: string, cwd: string, userFiles: string[], files: string[]): void {
+/** Records the inputs and files of a module after a successful build; `written` has the stats of the files this build wrote. */
+export function writeStamp(moduleDir: string, specPath: string, specText: string, outDir: string, cwd: string, userFiles: string[], files: string[], written: Map<string, [number, number]>): void {
   const stamp: Stamp = { input: inputHash(specPath, specText, outDir, userFiles, cwd), userFiles, files: {} };
   for (const rel of files) {
-    const st = statSync(join(moduleDir, rel));
-    stamp.files[rel] = [st.size, st.mtimeMs];
+    const known = written.get(rel);
+    if (known) stamp.files[rel] = known;
+    else {
+      const st = statSync(join(moduleDir, rel));
+      stamp.files[rel] = [st.size, st.mtimeMs];
+    }
   }
   const stamps = stampsOf(moduleDir);
   stamps.modules[basename(moduleDir)] = stamp;

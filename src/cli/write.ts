@@ -1,4 +1,4 @@
-import { existsSync, mkdirSync, readFileSync, readdirSync, renameSync, rmSync, writeFileSync } from "node:fs";
+import { closeSync, existsSync, fstatSync, mkdirSync, openSync, readFileSync, readdirSync, renameSync, rmSync, writeFileSync } from "node:fs";
 import { dirname, join } from "node:path";
 import type { RenderedFile } from "../emit/emit.ts";
 
@@ -34,8 +34,9 @@ export function staleFiles(dir: string, files: RenderedFile[]): { changed: strin
  * Writes a module folder: unchanged files are left alone (by content), changed ones are replaced
  * atomically (temp file + rename, so a reader never sees half a file), new ones are written
  * directly, and files pipegen no longer generates are removed. Each folder is created once.
+ * Returns the size and mtime of each file written, which the build stamp records.
  */
-export function writeModule(dir: string, files: RenderedFile[]): { written: string[]; removed: string[] } {
+export function writeModule(dir: string, files: RenderedFile[]): { written: string[]; removed: string[]; stats: Map<string, [number, number]> } {
   const fresh = !existsSync(dir);
   const { changed, missing, extra } = fresh ? { changed: [], missing: files.map((f) => f.path).sort(), extra: [] } : staleFiles(dir, files);
   const byPath = new Map(files.map((f) => [f.path, f.data]));
@@ -46,19 +47,32 @@ export function writeModule(dir: string, files: RenderedFile[]): { written: stri
       made.add(d);
     }
   };
+  const stats = new Map<string, [number, number]>();
   for (const p of missing) {
     const full = join(dir, p);
     ensureDir(dirname(full));
-    writeFileSync(full, byPath.get(p)!);
+    stats.set(p, writeAndStat(full, byPath.get(p)!));
   }
   for (const p of changed) {
     const full = join(dir, p);
     const tmp = `${full}.pipegen-tmp`;
-    writeFileSync(tmp, byPath.get(p)!);
+    stats.set(p, writeAndStat(tmp, byPath.get(p)!));
     renameSync(tmp, full);
   }
   for (const p of extra) rmSync(join(dir, p));
-  return { written: [...changed, ...missing].sort(), removed: extra };
+  return { written: [...changed, ...missing].sort(), removed: extra, stats };
+}
+
+/** Writes a file and returns its size and mtime from the open descriptor (no second path lookup). */
+function writeAndStat(path: string, data: Buffer): [number, number] {
+  const fd = openSync(path, "w");
+  try {
+    writeFileSync(fd, data);
+    const st = fstatSync(fd);
+    return [st.size, st.mtimeMs];
+  } finally {
+    closeSync(fd);
+  }
 }
 
 /** Writes a file only if it does not exist yet (user code stubs). */
