@@ -102,27 +102,26 @@ export function compile(file: string, text: string, opts: CompileOptions): Analy
 function duplicateAddresses(plan: ResourcePlan, a: Analysis): Diagnostic[] {
   const seen = new Map<string, string>();
   const out: Diagnostic[] = [];
-  for (const [file, text] of plan.files) {
-    if (!file.endsWith(".tf")) continue;
-    for (const m of text.matchAll(/^resource "(\w+)" "(\w+)"/gm)) {
-      const addr = `${m[1]}.${m[2]}`;
-      const prev = seen.get(addr);
-      if (prev !== undefined) {
-        const id = file.replace(/\.tf$/, "");
-        const c = a.model!.byId.get(id);
-        const pointer = c?.pointer ?? "";
-        const span = a.doc ? locate(a.doc, pointer, "key") : undefined;
-        out.push({
-          code: "PG3008",
-          severity: "error",
-          message: `component ids \`${prev.replace(/\.tf$/, "")}\` and \`${id}\` both generate \`${addr}\``,
-          file: a.model!.file,
-          pointer,
-          ...(span ? { span } : {}),
-          hint: "rename one of the components",
-        });
-      } else seen.set(addr, file);
+  for (const { type, name, file } of plan.resources) {
+    const addr = `${type}.${name}`;
+    const prev = seen.get(addr);
+    if (prev === undefined) {
+      seen.set(addr, file);
+      continue;
     }
+    const id = file.replace(/\.tf$/, "");
+    const c = a.model!.byId.get(id);
+    const pointer = c?.pointer ?? "";
+    const span = a.doc ? locate(a.doc, pointer, "key") : undefined;
+    out.push({
+      code: "PG3008",
+      severity: "error",
+      message: `component ids \`${prev.replace(/\.tf$/, "")}\` and \`${id}\` both generate \`${addr}\``,
+      file: a.model!.file,
+      pointer,
+      ...(span ? { span } : {}),
+      hint: "rename one of the components",
+    });
   }
   return out;
 }

@@ -22,6 +22,8 @@ export interface ResourcePlan {
   userStubs: Array<{ path: string; content: string }>;
   /** Files copied into the module on every build: from is relative to the spec's folder, to to the module. */
   copies: Array<{ from: string; to: string }>;
+  /** Every `resource` block of the Terraform files, in file order (the README lists them; compile checks addresses are unique). */
+  resources: Array<{ type: string; name: string; file: string }>;
 }
 
 /** One header for every generated file: where it came from and that edits will be overwritten. */
@@ -113,16 +115,16 @@ export function planModule(ctx: PlanContext, specPath: string): ResourcePlan {
   for (const env of model.environments) {
     files.set(`environments/${env.name}.tfvars`, render(sharedTemplate("tfvars.hbs"), { header: hdr, values: tfvars(env, ctx) }));
   }
-  const resources = [...files]
+  const declared = [...files]
     .filter(([p]) => p.endsWith(".tf"))
-    .flatMap(([file, text]) => [...text.matchAll(/^resource "(\w+)" "(\w+)"/gm)].map((m) => ({ type: m[1]!, name: m[2]!, file })))
-    .sort((a, b) => (a.type + "." + a.name < b.type + "." + b.name ? -1 : 1));
+    .flatMap(([file, text]) => [...text.matchAll(/^resource "(\w+)" "(\w+)"/gm)].map((m) => ({ type: m[1]!, name: m[2]!, file })));
+  const resources = [...declared].sort((a, b) => (a.type + "." + a.name < b.type + "." + b.name ? -1 : 1));
   files.set(
     "README.md",
     moduleReadme({ model, graph: ctx.graph, specPath, resources, variables, outputs: sortedOutputs, environments: model.environments.map((e) => e.name) }),
   );
   const copies = model.components.flatMap((c) => kindOf(c).copies?.(c, ctx) ?? []).sort((a, b) => (a.to < b.to ? -1 : 1));
-  return { pipeline: model.name, files, handlers, userStubs: [], copies };
+  return { pipeline: model.name, files, handlers, userStubs: [], copies, resources: declared };
 }
 
 function variableView(v: Variable) {

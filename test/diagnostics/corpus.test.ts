@@ -158,6 +158,9 @@ const MEANING: Record<string, Want[]> = {
     ["PG3003", "24:3", "/transforms/clean"],
     ["PG3003", "36:14", "/sinks/alerts/inputs/0"],
   ],
+  // Two components whose generated resources share an address: the sink's function log group is
+  // named like the API's access log group. Reported at the later component.
+  "112-duplicate-resource-address": [["PG3008", "56:3", "/sinks/temperature_api_access"]],
 };
 
 const names = readdirSync(CASES)
