@@ -3,15 +3,13 @@
 // compiling the 40 KB schema with ajv and compiling every template cost over a second per
 // process; the bundle starts in a fraction of that. CommonJS, not ESM, because only a script can
 // be given a V8 code cache in Node 20 (bin/load-bundle.js). It is rebuilt whenever a source is newer.
-import { mkdirSync, readFileSync, readdirSync, renameSync, rmSync, statSync, writeFileSync } from "node:fs";
-import { dirname, join } from "node:path";
-import { fileURLToPath } from "node:url";
-import { createRequire } from "node:module";
-import { createHash } from "node:crypto";
+"use strict";
+const { mkdirSync, readFileSync, readdirSync, renameSync, rmSync, statSync, writeFileSync } = require("node:fs");
+const { join } = require("node:path");
 
-const root = join(dirname(fileURLToPath(import.meta.url)), "..");
+const root = join(__dirname, "..");
 const dist = join(root, "dist");
-export const BUNDLE = join(dist, "pipegen.cjs");
+const BUNDLE = join(dist, "pipegen.cjs");
 
 const INPUTS = ["src", "templates", "schemas", "bin/cli-bundle.js", "package-lock.json"];
 
@@ -36,7 +34,7 @@ function listFiles(dir, suffix) {
 }
 
 /** True when dist/ exists and is newer than every input. */
-export function isFresh() {
+function isFresh() {
   const built = statSync(BUNDLE, { throwIfNoEntry: false })?.mtimeMs ?? 0;
   if (!built) return false;
   return INPUTS.every((p) => newestMtime(join(root, p)) <= built);
@@ -50,7 +48,7 @@ function writeAtomic(path, text) {
 
 /** Same digest as src/cli/stamps.ts computes from the sources, embedded so a build never re-reads them. */
 function sourceDigest() {
-  const h = createHash("sha256");
+  const h = require("node:crypto").createHash("sha256");
   for (const dir of ["src", "templates", "schemas"]) {
     for (const f of readdirSync(join(root, dir), { recursive: true }).map(String).sort()) {
       const full = join(root, dir, f);
@@ -62,9 +60,8 @@ function sourceDigest() {
 }
 
 /** Builds dist/pipegen.cjs and drops the code caches of the previous bundle. */
-export async function buildBundle() {
-  const require = createRequire(import.meta.url);
-  const esbuild = await import("esbuild");
+async function buildBundle() {
+  const esbuild = require("esbuild");
   const Handlebars = require("handlebars");
   const Ajv = require("ajv").default;
   const standaloneCode = require("ajv/dist/standalone").default;
@@ -123,3 +120,5 @@ export const templates = {\n${specs.join("\n")}\n};`,
   rmSync(join(dist, "code-cache"), { recursive: true, force: true });
   writeAtomic(BUNDLE, result.outputFiles[0].text);
 }
+
+module.exports = { BUNDLE, isFresh, buildBundle };

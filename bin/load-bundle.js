@@ -3,18 +3,19 @@
 // The cache, written at the end of the first successful run of each command, holds the bytecode
 // of every function that run compiled, so later runs of that command skip parsing and lazy
 // compilation (50 pipelines: 0.79 -> 0.69 s median on a busy host, 0.67 -> 0.59 s on a quiet one).
-import { createHash } from "node:crypto";
-import { mkdirSync, readFileSync, renameSync, statSync, writeFileSync } from "node:fs";
-import { createRequire } from "node:module";
-import { dirname, join } from "node:path";
-import vm from "node:vm";
+"use strict";
+const { createHash } = require("node:crypto");
+const { mkdirSync, readFileSync, renameSync, statSync, writeFileSync } = require("node:fs");
+const { createRequire } = require("node:module");
+const { dirname, join } = require("node:path");
+const vm = require("node:vm");
 
 /**
  * Runs the bundle as a CommonJS module and returns its exports. `cacheName` names the code cache
  * (one per command, since each command compiles different functions); `writeCache: false` only
  * reads it (worker threads, which run part of a command).
  */
-export function loadBundle(bundlePath, cacheName, { writeCache = true } = {}) {
+function loadBundle(bundlePath, cacheName, { writeCache = true } = {}) {
   const source = readFileSync(bundlePath, "utf8");
   // V8 checks a cache against the source's length, the V8 version and the flags, not against the
   // source text; the bundle's size and mtime in the name keep a cache from meeting another bundle.
@@ -61,3 +62,5 @@ function readCache(file) {
   const data = raw.subarray(32);
   return raw.length > 32 && createHash("sha256").update(data).digest().equals(raw.subarray(0, 32)) ? data : undefined;
 }
+
+module.exports = { loadBundle };

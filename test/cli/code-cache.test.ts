@@ -79,6 +79,15 @@ describe("the CLI bundle's code cache", () => {
     expect(caches(pkg)[0]).not.toBe(before[0]);
   }, 120_000);
 
+  it("is not needed: when dist/ cannot be written, the CLI runs from the TypeScript sources", () => {
+    const pkg = packageCopy();
+    writeFileSync(join(pkg, "dist"), "a file where the bundle folder would go");
+    const r = spawnSync(process.execPath, [join(pkg, "bin/pipegen.js"), "validate", "pipelines/temperature.yaml"], { cwd: pkg, encoding: "utf8", env: { ...process.env, PIPEGEN_DEBUG: "1" } });
+    expect(r.stderr).toContain("pipegen: running from sources");
+    expect(r.stdout).toContain("1 pipeline file valid");
+    expect(r.status).toBe(0);
+  }, 120_000);
+
   it("is not written by a failed run", () => {
     const pkg = packageCopy();
     writeFileSync(join(pkg, "pipelines/broken.yaml"), readFileSync(join(pkg, "pipelines/temperature.yaml"), "utf8").replace("inputs: [plausible]", "inputs: [plausibel]"));
