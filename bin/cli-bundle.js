@@ -81,7 +81,7 @@ export { registerHostImport } from ${JSON.stringify(join(root, "src/local/esm-im
     "pipegen:assets": `export { default as validate } from "pipegen:schema-validator";
 export const digest = ${JSON.stringify(sourceDigest())};
 export const templates = {\n${specs.join("\n")}\n};`,
-    // ajv's standalone output requires two small runtime helpers; they are bundled with it.
+    // ajv's standalone output requires two small runtime helpers from ajv, loaded at run time.
     "pipegen:schema-validator": standaloneCode(ajv, ajv.compile(schema)),
   };
   const result = await esbuild.build({
@@ -104,7 +104,7 @@ export const templates = {\n${specs.join("\n")}\n};`,
     // commander and handlebars' runtime are bundled (one script to cache); `yaml` is required only
     // when a file needs the full parser (src/load/source-doc.ts); heavy or optional packages stay
     // external and load only when a command needs them.
-    external: ["esbuild", "yaml", "ajv", "ajv/dist/standalone", "@aws-sdk/*", "@smithy/*", "@cdktf/*", "tsx", "tsx/*"],
+    external: ["esbuild", "yaml", "ajv", "@aws-sdk/*", "@smithy/*", "@cdktf/*", "tsx", "tsx/*"],
     // The sources locate the package through import.meta.url; in a script it comes from __filename.
     define: { "import.meta.url": "__pipegenImportMetaUrl" },
     banner: { js: 'var __pipegenImportMetaUrl = require("node:url").pathToFileURL(__filename).href;' },
@@ -116,8 +116,9 @@ export const templates = {\n${specs.join("\n")}\n};`,
     minifyWhitespace: true,
     minifySyntax: true,
   });
-  // Caches of the previous bundle would only be rejected; the next run of each command writes its own.
-  rmSync(join(dist, "code-cache"), { recursive: true, force: true });
+  // Caches of the previous bundle would only be rejected; the next run of each command writes its
+  // own. The files of the ES module bundle that came before are removed too.
+  for (const old of ["code-cache", "chunks", "pipegen.mjs", "assets.mjs", "schema-validator.mjs", "compile-worker.mjs"]) rmSync(join(dist, old), { recursive: true, force: true });
   writeAtomic(BUNDLE, result.outputFiles[0].text);
 }
 

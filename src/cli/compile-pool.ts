@@ -50,8 +50,9 @@ export function registerCompileWorker(worker: string): void {
 /**
  * How many worker threads compile besides the main thread: PIPEGEN_WORKERS, else none. Measured
  * on the 2-core machine this project is benchmarked on (bench/README.md), a worker costs more than
- * it saves: it loads and warms up the compiler (~0.9 s of CPU for 50 pipelines) while the build is
- * bound by file creation. Machines with more cores can opt in.
+ * it saves: each thread warms up its own JIT, and V8's background threads already use the second
+ * core (50 pipelines: 0.57 s on one thread, 0.65 s with a worker). Machines with more cores can
+ * opt in.
  */
 export function workerCount(jobs: number): number {
   const env = process.env.PIPEGEN_WORKERS;
