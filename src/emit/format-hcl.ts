@@ -7,9 +7,65 @@
  * consecutive single-line attributes at one nesting level aligned; an attribute whose value spans
  * lines, a block header, a comment line or a blank line ends an alignment run. Blank-line runs are
  * collapsed and blank lines right after `{` or before `}` are dropped, so templates can be loose.
+ *
+ * Generated modules repeat whole blocks: every pipeline has the same provider, key and alarm
+ * blocks, and pipelines of one shape differ only where a name appears. So text is formatted per
+ * top-level block and the result is remembered by the block's raw text; a block seen before costs
+ * one map lookup. Formatting a block alone gives the same lines as formatting it in its file, because
+ * between top-level blocks nothing carries over but the blank lines, handled here.
  */
+
 export function formatHcl(text: string): string {
-  const lines = text.replace(/\r\n/g, "\n").split("\n");
+  text = text.replace(/\r\n/g, "\n");
+  let out = "";
+  let pos = 0;
+  let blankBefore = false;
+  let prevOpens = false;
+  while (pos < text.length) {
+    let lineEnd = text.indexOf("\n", pos);
+    if (lineEnd === -1) lineEnd = text.length;
+    const first = text.slice(pos, lineEnd).trim();
+    if (first === "") {
+      blankBefore = out !== "";
+      pos = lineEnd + 1;
+      continue;
+    }
+    // A chunk is a comment line at column 0, or everything up to the next `}` line at column 0:
+    // top-level blocks, when the text is balanced there (checked below).
+    let end: number;
+    if (text.charCodeAt(pos) === 35) end = lineEnd + 1;
+    else {
+      const close = text.indexOf("\n}\n", pos - 1);
+      end = close === -1 ? text.length : close + 3;
+    }
+    const chunk = text.slice(pos, end);
+    let formatted = memo.get(chunk);
+    if (formatted === undefined) {
+      const f = formatLines(chunk);
+      // A chunk that leaves brackets open is not a unit; only the whole text formats correctly.
+      formatted = f.depth === 0 ? f.text : null;
+      if (memo.size >= MEMO_LIMIT) memo.clear();
+      memo.set(chunk, formatted);
+    }
+    if (formatted === null) return formatLines(text).text;
+    // Blank lines between chunks: collapsed to one, dropped after an opening or before a closing bracket.
+    if (blankBefore && !prevOpens && !CLOSES_AT_START.test(first)) out += "\n";
+    out += formatted;
+    prevOpens = OPENS_AT_END.test(formatted.trimEnd());
+    blankBefore = false;
+    pos = end;
+  }
+  return out;
+}
+
+/** The same formatting without chunks or memo: the reference the tests compare formatHcl with. */
+export function formatHclUncached(text: string): string {
+  return formatLines(text.replace(/\r\n/g, "\n")).text;
+}
+
+/** Formats whole text from a fresh state; `depth` is the bracket nesting left open at its end. */
+function formatLines(text: string): { text: string; depth: number } {
+  const lines = text.split("\n");
   const cleaned: string[] = [];
   for (const raw of lines) {
     const l = raw.trim();
@@ -64,8 +120,13 @@ export function formatHcl(text: string): string {
   }
   let result = "";
   for (const r of out) result += r.text === "" ? "\n" : `${INDENT[r.indent] ?? "  ".repeat(r.indent)}${r.text}\n`;
-  return result;
+  return { text: result, depth: indents.length };
 }
+
+/** Formatted top-level blocks by raw text; null for a block that is not balanced on its own. */
+const memo = new Map<string, string | null>();
+/** Bounds the memo in long-running processes (the test suite builds thousands of modules). */
+const MEMO_LIMIT = 20_000;
 
 const OPENS_AT_END = /[{[(]$/;
 const CLOSES_AT_START = /^[}\])]/;

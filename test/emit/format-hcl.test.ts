@@ -2,7 +2,8 @@ import { describe, expect, it } from "vitest";
 import { readFileSync, readdirSync } from "node:fs";
 import { join } from "node:path";
 import { format } from "@cdktf/hcl-tools";
-import { formatHcl } from "../../src/emit/format-hcl.ts";
+import { formatHcl, formatHclUncached } from "../../src/emit/format-hcl.ts";
+import { compile } from "../../src/compile/compile.ts";
 
 const cases: Array<{ name: string; given: string; want: string }> = [
   {
@@ -35,7 +36,37 @@ const cases: Array<{ name: string; given: string; want: string }> = [
     given: 'r "a" {\nx = 1\n# why\nlonger = 2\n}\n',
     want: 'r "a" {\n  x = 1\n  # why\n  longer = 2\n}\n',
   },
+  {
+    name: "blank lines between top-level blocks collapse to one",
+    given: '# header\n\n\nr "a" {\nx = 1\n}\n\n\n\nr "b" {\ny = 2\n}\n',
+    want: '# header\n\nr "a" {\n  x = 1\n}\n\nr "b" {\n  y = 2\n}\n',
+  },
+  {
+    name: "a blank line after a comment that ends with a bracket is dropped",
+    given: '# opens {\n\nr "a" {\nx = 1\n}\n',
+    want: '# opens {\nr "a" {\n  x = 1\n}\n',
+  },
+  {
+    name: "a closing bracket at column 0 inside a block does not end it",
+    given: 'r "a" {\nx = {\na = 1\n}\n\nlonger = 2\ny = 3\n}\n',
+    want: 'r "a" {\n  x = {\n    a = 1\n  }\n\n  longer = 2\n  y      = 3\n}\n',
+  },
 ];
+
+/** Deterministic edits that move block boundaries, blank lines, comments and brackets around. */
+function mutations(text: string, count: number): string[] {
+  const pieces = ["\n}\n", "\n\n", "\n# c {\n", "{\n", "\n  \n", "}", "\n#x\n\n", "\r\n", " = ", "\"", "\n]\n"];
+  let seed = 7;
+  const rnd = (n: number) => (seed = (seed * 1103515245 + 12345) & 0x7fffffff) % n;
+  return Array.from({ length: count }, () => {
+    let t = text;
+    for (let k = 0; k < 3; k++) {
+      const at = rnd(t.length + 1);
+      t = t.slice(0, at) + pieces[rnd(pieces.length)] + t.slice(at);
+    }
+    return t;
+  });
+}
 
 describe("formatHcl", () => {
   for (const c of cases) {
@@ -43,6 +74,22 @@ describe("formatHcl", () => {
       expect(formatHcl(c.given)).toBe(c.want);
     });
   }
+
+  it("formats block by block exactly as the whole text formats, from the memo too", () => {
+    // The unformatted Terraform files of the reference pipeline, then edited copies of them.
+    const repo = join(import.meta.dirname, "../..");
+    const spec = "pipelines/temperature.yaml";
+    const c = compile(spec, readFileSync(join(repo, spec), "utf8"), { cwd: repo, outDir: "generated" });
+    const texts = [...c.plan!.files].filter(([f]) => /\.tf(vars)?$/.test(f)).map(([, t]) => t);
+    expect(texts.length).toBeGreaterThan(10);
+    const inputs = [...cases.map((x) => x.given), ...texts, ...texts.flatMap((t) => mutations(t, 60))];
+    for (const [i, text] of inputs.entries()) {
+      const want = formatHclUncached(text);
+      expect(formatHcl(text), `input ${i}`).toBe(want);
+      // Second time every block comes from the memo.
+      expect(formatHcl(text), `input ${i}, again`).toBe(want);
+    }
+  });
 
   it("agrees with hclwrite (the formatter inside terraform fmt) on the cases", async () => {
     for (const c of cases) expect(await format(c.want), c.name).toBe(c.want);
