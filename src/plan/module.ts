@@ -115,9 +115,7 @@ export function planModule(ctx: PlanContext, specPath: string): ResourcePlan {
   for (const env of model.environments) {
     files.set(`environments/${env.name}.tfvars`, render(sharedTemplate("tfvars.hbs"), { header: hdr, values: tfvars(env, ctx) }));
   }
-  const declared = [...files]
-    .filter(([p]) => p.endsWith(".tf"))
-    .flatMap(([file, text]) => [...text.matchAll(/^resource "(\w+)" "(\w+)"/gm)].map((m) => ({ type: m[1]!, name: m[2]!, file })));
+  const declared = declaredResources(files);
   const resources = [...declared].sort((a, b) => (a.type + "." + a.name < b.type + "." + b.name ? -1 : 1));
   files.set(
     "README.md",
@@ -125,6 +123,21 @@ export function planModule(ctx: PlanContext, specPath: string): ResourcePlan {
   );
   const copies = model.components.flatMap((c) => kindOf(c).copies?.(c, ctx) ?? []).sort((a, b) => (a.to < b.to ? -1 : 1));
   return { pipeline: model.name, files, handlers, userStubs: [], copies, resources: declared };
+}
+
+const RESOURCE_HEADER = /^resource "(\w+)" "(\w+)"/gm;
+
+/** Every `resource` block header of the Terraform files, in file order. */
+function declaredResources(files: Map<string, string>): ResourcePlan["resources"] {
+  // An exec loop, not matchAll: its iterator and the arrays spread around it were allocated per
+  // match, in code that runs once per module and so stays in V8's interpreter.
+  const declared: ResourcePlan["resources"] = [];
+  for (const [file, text] of files) {
+    if (!file.endsWith(".tf")) continue;
+    RESOURCE_HEADER.lastIndex = 0;
+    for (let m = RESOURCE_HEADER.exec(text); m; m = RESOURCE_HEADER.exec(text)) declared.push({ type: m[1]!, name: m[2]!, file });
+  }
+  return declared;
 }
 
 function variableView(v: Variable) {
