@@ -92,6 +92,11 @@ export const templates = {\n${specs.join("\n")}\n};`,
         setup(b) {
           b.onResolve({ filter: /^pipegen:/ }, (a) => ({ path: a.path, namespace: "pipegen" }));
           b.onLoad({ filter: /.*/, namespace: "pipegen" }, (a) => ({ contents: modules[a.path], loader: "js", resolveDir: root }));
+          // commander requires child_process when it loads, for subcommands that are separate
+          // executables, which pipegen has none of. Loading it pulls in net, dgram and streams:
+          // ~2 ms of every run. commander gets a stand-in that requires it on first use.
+          b.onResolve({ filter: /^node:child_process$/ }, (a) => (/[\\/]commander[\\/]/.test(a.importer) ? { path: "child_process", namespace: "pipegen-lazy" } : undefined));
+          b.onLoad({ filter: /.*/, namespace: "pipegen-lazy" }, () => ({ contents: 'module.exports = new Proxy({}, { get: (_, key) => require("node:child_process")[key] });', loader: "js" }));
         },
       },
     ],

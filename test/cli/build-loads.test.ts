@@ -6,7 +6,7 @@ import { spawnSync } from "node:child_process";
 
 // A build runs once per CI job and once per edit: what it loads is start-up time. The heavy or
 // optional parts (AWS SDK, HCL parser, esbuild, the full YAML parser, ajv's compiler, worker
-// threads, zlib for new zips) must load only when a command needs them.
+// threads, zlib for new zips, child processes) must load only when a command needs them.
 const repo = join(import.meta.dirname, "../..");
 
 /** Records, at exit, the Node.js built-ins and the CommonJS files the process loaded. */
@@ -39,7 +39,7 @@ describe("what a build process loads", () => {
     expect(r.status, r.stderr).toBe(0);
     // The recording works: a build hashes its inputs, so crypto is there.
     expect(r.builtins).toContain("crypto");
-    for (const m of ["worker_threads", "zlib", "http", "https", "http2"]) expect(r.builtins, m).not.toContain(m);
+    for (const m of ["worker_threads", "zlib", "http", "https", "http2", "child_process"]) expect(r.builtins, m).not.toContain(m);
     for (const p of r.packages) expect(["esbuild", "yaml", "handlebars", "@cdktf/hcl2json", "@cdktf/hcl-tools", "tsx"], p).not.toContain(p);
     // The precompiled schema validator needs two of ajv's runtime helpers, not its compiler.
     const ajvFiles = r.files.filter((f) => f.includes("/node_modules/ajv/"));
