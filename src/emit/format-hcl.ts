@@ -51,7 +51,9 @@ export function formatHcl(text: string): string {
     // Blank lines between chunks: collapsed to one, dropped after an opening or before a closing bracket.
     if (blankBefore && !prevOpens && !CLOSES_AT_START.test(first)) out += "\n";
     out += formatted;
-    prevOpens = OPENS_AT_END.test(formatted.trimEnd());
+    // Formatted text ends with a trimmed, non-blank line and "\n": test that line's last character.
+    const last = formatted.charCodeAt(formatted.length - 2);
+    prevOpens = last === 123 || last === 91 || last === 40;
     blankBefore = false;
     pos = end;
   }
