@@ -59,6 +59,14 @@ function sourceDigest() {
   return h.digest("hex");
 }
 
+/** Loads one self-contained TypeScript module (no imports) of the sources, transpiled by esbuild. */
+function loadTypeScript(esbuild, path) {
+  const { code } = esbuild.transformSync(readFileSync(join(root, path), "utf8"), { loader: "ts", format: "cjs", sourcefile: path });
+  const module = { exports: {} };
+  new Function("module", "exports", code)(module, module.exports);
+  return module.exports;
+}
+
 /** Builds dist/pipegen.cjs and drops the code caches of the previous bundle. */
 async function buildBundle() {
   const esbuild = require("esbuild");
@@ -68,7 +76,8 @@ async function buildBundle() {
   mkdirSync(dist, { recursive: true });
 
   const templates = [...listFiles("templates", ".hbs"), ...listFiles("src/kinds", ".hbs")];
-  const specs = templates.map((t) => `  ${JSON.stringify(t)}: ${Handlebars.precompile(readFileSync(join(root, t), "utf8"), { strict: true, noEscape: true, knownHelpersOnly: true })},`);
+  const { templateFunctionSource } = loadTypeScript(esbuild, "src/emit/template-codegen.ts");
+  const specs = templates.map((t) => `  ${JSON.stringify(t)}: ${templateFunctionSource(Handlebars.parse(readFileSync(join(root, t), "utf8")), t)},`);
   const schema = JSON.parse(readFileSync(join(root, "schemas/pipeline.schema.json"), "utf8"));
   const ajv = new Ajv({ allErrors: true, strict: false, allowUnionTypes: true, verbose: true, code: { source: true, esm: true } });
   // Virtual modules: the entry binds the precompiled assets to the CLI's two entry functions.
@@ -106,7 +115,7 @@ export const templates = {\n${specs.join("\n")}\n};`,
     platform: "node",
     target: "node20",
     outfile: BUNDLE,
-    // commander and handlebars' runtime are bundled (one script to cache); `yaml` is required only
+    // commander is bundled (one script to cache); `yaml` is required only
     // when a file needs the full parser (src/load/source-doc.ts); heavy or optional packages stay
     // external and load only when a command needs them.
     external: ["esbuild", "yaml", "ajv", "@aws-sdk/*", "@smithy/*", "@cdktf/*", "tsx", "tsx/*"],

@@ -1,5 +1,5 @@
 import type { ValidateFunction } from "ajv";
-import type { TemplateSpecification } from "../emit/templates.ts";
+import type { CompiledTemplate } from "../emit/templates.ts";
 import { main } from "./main.ts";
 import { registerPrecompiledTemplates } from "../emit/templates.ts";
 import { registerPrecompiledValidator } from "../validate/validate.ts";
@@ -9,7 +9,7 @@ import { runCompileWorker } from "./compile-worker.ts";
 
 /** Assets the CLI bundle build precompiled (see bin/cli-bundle.js). */
 export interface PrecompiledAssets {
-  templates: Record<string, TemplateSpecification>;
+  templates: Record<string, CompiledTemplate>;
   validate: ValidateFunction;
   digest: string;
 }
