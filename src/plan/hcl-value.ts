@@ -8,19 +8,54 @@ import { hclKey, hclString, Raw } from "../emit/hcl-literal.ts";
 /** HCL values: strings, numbers, null, references, lists and objects (keys in insertion order). */
 export type HclValue = string | number | boolean | null | Raw | HclValue[] | { [key: string]: HclValue };
 
-const isFlat = (v: HclValue): boolean =>
-  !Array.isArray(v) && (typeof v !== "object" || v === null || v instanceof Raw || Object.values(v).every((x) => typeof x !== "object" || x === null || x instanceof Raw));
+/** A scalar, or an object of scalars: printed on one line inside a list. */
+function isFlat(v: HclValue): boolean {
+  if (Array.isArray(v)) return false;
+  if (typeof v !== "object" || v === null || v instanceof Raw) return true;
+  for (const k in v) {
+    const x = v[k]!;
+    if (typeof x === "object" && x !== null && !(x instanceof Raw)) return false;
+  }
+  return true;
+}
 
 /** Prints a value; lists of scalars and flat objects stay on one line, the rest one entry per line (terraform fmt aligns them). */
 export function printHcl(v: HclValue, inline = false): string {
-  if (v === null) return "null";
-  if (v instanceof Raw) return v.expr;
-  if (typeof v === "string") return hclString(v);
-  if (typeof v === "number" || typeof v === "boolean") return String(v);
-  if (Array.isArray(v)) {
-    if (v.every(isFlat)) return `[${v.map((x) => printHcl(x, true)).join(", ")}]`;
-    return `[\n${v.map((x) => `${printHcl(x)},`).join("\n")}\n]`;
+  const out: string[] = [];
+  print(v, inline, out);
+  return out.join("");
+}
+
+// One output array and plain loops: a dashboard body is ~600 values, printed once per module, so
+// this runs in V8's interpreter, where every map/join/entries allocation and callback counts.
+function print(v: HclValue, inline: boolean, out: string[]): void {
+  if (v === null) out.push("null");
+  else if (v instanceof Raw) out.push(v.expr);
+  else if (typeof v === "string") out.push(hclString(v));
+  else if (typeof v === "number" || typeof v === "boolean") out.push(String(v));
+  else if (Array.isArray(v)) {
+    let flat = true;
+    for (let i = 0; i < v.length && flat; i++) flat = isFlat(v[i]!);
+    out.push(flat ? "[" : "[\n");
+    for (let i = 0; i < v.length; i++) {
+      if (flat) {
+        if (i > 0) out.push(", ");
+        print(v[i]!, true, out);
+      } else {
+        print(v[i]!, false, out);
+        out.push(",\n");
+      }
+    }
+    out.push("]");
+  } else {
+    out.push(inline ? "{ " : "{\n");
+    let first = true;
+    for (const k in v) {
+      if (!first) out.push(inline ? ", " : "\n");
+      first = false;
+      out.push(hclKey(k), " = ");
+      print(v[k]!, inline, out);
+    }
+    out.push(inline ? " }" : "\n}");
   }
-  const entries = Object.entries(v).map(([k, x]) => `${hclKey(k)} = ${printHcl(x, inline)}`);
-  return inline ? `{ ${entries.join(", ")} }` : `{\n${entries.join("\n")}\n}`;
 }
