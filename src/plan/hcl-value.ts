@@ -22,13 +22,17 @@ function isFlat(v: HclValue): boolean {
 /** Prints a value; lists of scalars and flat objects stay on one line, the rest one entry per line (terraform fmt aligns them). */
 export function printHcl(v: HclValue, inline = false): string {
   const out: string[] = [];
-  print(v, inline, out);
+  print(v, inline, 0, out);
   return out.join("");
 }
 
+const INDENT = Array.from({ length: 16 }, (_, n) => "  ".repeat(n));
+
 // One output array and plain loops: a dashboard body is ~600 values, printed once per module, so
 // this runs in V8's interpreter, where every map/join/entries allocation and callback counts.
-function print(v: HclValue, inline: boolean, out: string[]): void {
+// Nested lines are indented (terraform fmt would redo it anyway) so that no `}` of a value lands at
+// column 0, where format-hcl.ts splits a file into top-level blocks.
+function print(v: HclValue, inline: boolean, depth: number, out: string[]): void {
   if (v === null) out.push("null");
   else if (v instanceof Raw) out.push(v.expr);
   else if (typeof v === "string") out.push(hclString(v));
@@ -37,25 +41,28 @@ function print(v: HclValue, inline: boolean, out: string[]): void {
     let flat = true;
     for (let i = 0; i < v.length && flat; i++) flat = isFlat(v[i]!);
     out.push(flat ? "[" : "[\n");
+    const inner = INDENT[depth + 1] ?? "  ".repeat(depth + 1);
     for (let i = 0; i < v.length; i++) {
       if (flat) {
         if (i > 0) out.push(", ");
-        print(v[i]!, true, out);
+        print(v[i]!, true, depth + 1, out);
       } else {
-        print(v[i]!, false, out);
+        out.push(inner);
+        print(v[i]!, false, depth + 1, out);
         out.push(",\n");
       }
     }
-    out.push("]");
+    out.push(flat ? "]" : `${INDENT[depth] ?? "  ".repeat(depth)}]`);
   } else {
     out.push(inline ? "{ " : "{\n");
+    const inner = inline ? "" : (INDENT[depth + 1] ?? "  ".repeat(depth + 1));
     let first = true;
     for (const k in v) {
       if (!first) out.push(inline ? ", " : "\n");
       first = false;
-      out.push(hclKey(k), " = ");
-      print(v[k]!, inline, out);
+      out.push(inner, hclKey(k), " = ");
+      print(v[k]!, inline, depth + 1, out);
     }
-    out.push(inline ? " }" : "\n}");
+    out.push(inline ? " }" : `\n${INDENT[depth] ?? "  ".repeat(depth)}}`);
   }
 }
