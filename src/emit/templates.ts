@@ -18,7 +18,7 @@ export function registerPrecompiledTemplates(templates: Record<string, CompiledT
  * Compiles a template file at run time (running from the TypeScript sources, or a template the
  * bundle does not carry): handlebars parses it, template-codegen.ts turns it into a function.
  */
-export function compileTemplate(templatePath: string): CompiledTemplate {
+function compileTemplate(templatePath: string): CompiledTemplate {
   const handlebars = createRequire(import.meta.url)("handlebars") as { parse(src: string): Parameters<typeof templateFunctionSource>[0] };
   const source = templateFunctionSource(handlebars.parse(readFileSync(assetPath(templatePath), "utf8")), templatePath);
   // The source is generated from pipegen's own template files, never from spec text.

@@ -26,7 +26,7 @@ export function printHcl(v: HclValue, inline = false): string {
   return out.join("");
 }
 
-const INDENT = Array.from({ length: 16 }, (_, n) => "  ".repeat(n));
+const indent = (depth: number) => "  ".repeat(depth);
 
 // One output array and plain loops: a dashboard body is ~600 values, printed once per module, so
 // this runs in V8's interpreter, where every map/join/entries allocation and callback counts.
@@ -41,7 +41,7 @@ function print(v: HclValue, inline: boolean, depth: number, out: string[]): void
     let flat = true;
     for (let i = 0; i < v.length && flat; i++) flat = isFlat(v[i]!);
     out.push(flat ? "[" : "[\n");
-    const inner = INDENT[depth + 1] ?? "  ".repeat(depth + 1);
+    const inner = indent(depth + 1);
     for (let i = 0; i < v.length; i++) {
       if (flat) {
         if (i > 0) out.push(", ");
@@ -52,10 +52,10 @@ function print(v: HclValue, inline: boolean, depth: number, out: string[]): void
         out.push(",\n");
       }
     }
-    out.push(flat ? "]" : `${INDENT[depth] ?? "  ".repeat(depth)}]`);
+    out.push(flat ? "]" : `${indent(depth)}]`);
   } else {
     out.push(inline ? "{ " : "{\n");
-    const inner = inline ? "" : (INDENT[depth + 1] ?? "  ".repeat(depth + 1));
+    const inner = inline ? "" : indent(depth + 1);
     let first = true;
     for (const k in v) {
       if (!first) out.push(inline ? ", " : "\n");
@@ -63,6 +63,6 @@ function print(v: HclValue, inline: boolean, depth: number, out: string[]): void
       out.push(inner, hclKey(k), " = ");
       print(v[k]!, inline, depth + 1, out);
     }
-    out.push(inline ? " }" : `\n${INDENT[depth] ?? "  ".repeat(depth)}}`);
+    out.push(inline ? " }" : `\n${indent(depth)}}`);
   }
 }
