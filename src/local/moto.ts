@@ -35,6 +35,15 @@ export function freePort(): Promise<number> {
   });
 }
 
+/**
+ * The end of an emulator's log for an error message: the requests it answered last (moto_server
+ * logs one line per answered request, with its time and status) and any traceback it printed.
+ */
+export function emulatorLogTail(log: string, lines = 25): string {
+  const kept = log.split("\n").filter((l) => l.trim() !== "");
+  return kept.slice(-lines).join("\n");
+}
+
 /** True while a process with this PID exists. */
 export function pidAlive(pid: number): boolean {
   try {

@@ -19,7 +19,7 @@ import { join } from "node:path";
 import type { Diagnostic } from "../diagnostics/diagnostic.ts";
 import { hasErrors } from "../diagnostics/diagnostic.ts";
 import { compileForLocal } from "./compiled.ts";
-import { externalEmulator, startMoto, type Emulator } from "./moto.ts";
+import { emulatorLogTail, externalEmulator, startMoto, type Emulator } from "./moto.ts";
 import { BUCKET_POLICY_QUIRK, writeEmulatedModule } from "./emulated-module.ts";
 import { apply, init, stateResources, TerraformError } from "./terraform.ts";
 import { findPluginDir, MissingToolError, requireTool } from "./tools.ts";
@@ -122,6 +122,10 @@ export async function runLocal(o: RunLocalOptions): Promise<RunLocalResult> {
     }
     if (err instanceof MissingToolError || err instanceof TerraformError) {
       o.err(`pipegen run: ${err.message}\n`);
+      // What the emulator answered last tells an emulator failure (a 500, a traceback, silence
+      // since some time) from a module error.
+      const tail = err instanceof TerraformError && emulator?.pid !== undefined ? emulatorLogTail(emulator.logs()) : "";
+      if (tail) o.err(`the emulator's last log lines (moto_server, newest last):\n${tail}\n`);
       return result(1);
     }
     // Anything else (a busy --port, an emulator that went away): say what, keep the trace for debugging.

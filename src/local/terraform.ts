@@ -13,8 +13,16 @@ import { findPluginDir, requireTool } from "./tools.ts";
 /** A terraform command that failed, with its output. */
 export class TerraformError extends Error {
   constructor(args: string[], code: number | null, readonly output: string) {
-    super(`terraform ${args.join(" ")} failed (exit ${String(code)}):\n${output.slice(-8000)}`);
+    super(`terraform ${args.join(" ")} failed (exit ${String(code)}):\n${withoutProgress(output).slice(-8000)}`);
   }
+}
+
+/**
+ * Terraform's output without its every-10-seconds "Still creating..." lines: a resource that hangs
+ * for minutes would otherwise push the lines that say what failed out of the error message.
+ */
+export function withoutProgress(output: string): string {
+  return output.replace(/^.*: Still (?:creating|modifying|destroying|reading)\.\.\. \[[^\]\n]*elapsed\]$\n?/gm, "");
 }
 
 /** The environment every terraform command runs with. */

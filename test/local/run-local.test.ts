@@ -76,25 +76,54 @@ function processesMentioning(text: string): number[] {
     .map(Number);
 }
 
+/** How `pipegen run` reports a failed apply (the exit follows). */
+const APPLY_FAILED = /^pipegen run: terraform apply .* failed \(exit \d+\):$/m;
+
+interface Started {
+  port: number;
+  endpoint: string;
+  childPid: number;
+  motoPid: number;
+  exited: Promise<number | null>;
+}
+
+/** Starts `pipegen run --local` as a child and waits until its module is applied. */
+async function start(): Promise<Started> {
+  const port = await freePort();
+  out = "";
+  child = spawn(process.execPath, [join(repo, "bin/pipegen.js"), "run", "pipelines/temperature.yaml", "--local", "--records", String(RECORDS), "--speed", "60", "--duration", "900", "--port", String(port)], { cwd: repo, stdio: ["ignore", "pipe", "pipe"] });
+  const childPid = child.pid!;
+  child.stdout!.on("data", (c: Buffer) => (out += c.toString("utf8")));
+  child.stderr!.on("data", (c: Buffer) => (out += c.toString("utf8")));
+  const exited = new Promise<number | null>((r) => child!.once("exit", (code) => r(code)));
+  const [, endpoint, pid] = await waitFor(/^emulator +moto_server at (http:\/\/127\.0\.0\.1:\d+) \(pid (\d+)\)$/m, 60_000);
+  motoPid = Number(pid);
+  expect(pidAlive(motoPid)).toBe(true);
+  await waitFor(/^applied +\d+ resources/m, 480_000);
+  return { port, endpoint: endpoint!, childPid, motoPid, exited };
+}
+
 describe("pipegen run --local", () => {
   it("applies the module to moto, generates a bounded number of records, lands them in S3 and DynamoDB, serves the API, and Ctrl-C leaves nothing behind", async () => {
-    const port = await freePort();
-    child = spawn(process.execPath, [join(repo, "bin/pipegen.js"), "run", "pipelines/temperature.yaml", "--local", "--records", String(RECORDS), "--speed", "60", "--duration", "900", "--port", String(port)], { cwd: repo, stdio: ["ignore", "pipe", "pipe"] });
-    const childPid = child.pid!;
-    child.stdout!.on("data", (c: Buffer) => (out += c.toString("utf8")));
-    child.stderr!.on("data", (c: Buffer) => (out += c.toString("utf8")));
-    const exited = new Promise<number | null>((r) => child!.once("exit", (code) => r(code)));
-
-    const [, endpoint, pid] = await waitFor(/^emulator +moto_server at (http:\/\/127\.0\.0\.1:\d+) \(pid (\d+)\)$/m, 60_000);
-    motoPid = Number(pid);
-    expect(pidAlive(motoPid)).toBe(true);
-    await waitFor(/^applied +\d+ resources/m, 420_000);
+    let run: Started;
+    try {
+      run = await start();
+    } catch (e) {
+      // Once in many CI runs, moto_server stopped answering two CreateFunction calls for five
+      // minutes and terraform then failed on its own retry with a conflict. That is the emulator,
+      // not the module: say so loudly, with everything printed, and try once more. A second
+      // failure fails the test, and any failure after the apply is never retried.
+      if (!APPLY_FAILED.test(out)) throw e;
+      console.warn(`WARNING: pipegen run --local: terraform apply against moto failed; retrying once. What the run printed:\n${out}`);
+      run = await start();
+    }
+    const { port, endpoint, childPid, motoPid: moto, exited } = run;
     expect(out).toMatch(/^quirk +emulator only: bucket-policy statements with a Condition .*\(aws_s3_bucket_policy\.access_logs, aws_s3_bucket_policy\.lake\)$/m);
     await waitFor(new RegExp(`^api +GET http://127\\.0\\.0\\.1:${port}/api/v1/temperature `, "m"), 60_000);
     await waitFor(/^drained +(\d+) generated records processed; serving until --duration ends or Ctrl-C$/m, 120_000);
     expect(out).toMatch(/^\[ +\d+s\] simulator \d+ {2}readings /m);
 
-    const c = { endpoint: endpoint!, region: "us-east-1", credentials: { accessKeyId: "testing", secretAccessKey: "testing" } };
+    const c = { endpoint, region: "us-east-1", credentials: { accessKeyId: "testing", secretAccessKey: "testing" } };
     const s3 = new S3Client({ ...c, forcePathStyle: true });
     const ddb = new DynamoDBClient(c);
     const sqs = new SQSClient(c);
@@ -157,17 +186,17 @@ describe("pipegen run --local", () => {
     }
 
     // Ctrl-C: a clean shutdown with a summary, the emulator stopped by its PID, nothing left running.
-    child.kill("SIGINT");
+    child!.kill("SIGINT");
     expect(await exited).toBe(0);
     expect(out).toMatch(/^summary +temperature ran /m);
     expect(out).toMatch(new RegExp(`^  simulator +generator +simulator +- +${RECORDS} `, "m"));
     expect(out).toMatch(new RegExp(`^  lake +s3 +lake +${RECORDS} +${RECORDS} +- +0`, "m"));
     expect(out).toMatch(new RegExp(`^  plausible +filter +per_device +${RECORDS} +${RECORDS} +0 +0`, "m"));
     expect(out).toMatch(/^dead letters: none$/m);
-    expect(out).toContain(`stopped   moto_server (pid ${motoPid})`);
-    expect(pidAlive(motoPid)).toBe(false);
-    expect(groupMembers(motoPid)).toEqual([]);
+    expect(out).toContain(`stopped   moto_server (pid ${moto})`);
+    expect(pidAlive(moto)).toBe(false);
+    expect(groupMembers(moto)).toEqual([]);
     expect(processesMentioning(String(childPid))).toEqual([]);
     expect(pidAlive(childPid)).toBe(false);
-  }, 600_000);
+  }, 1_200_000);
 });
