@@ -29,7 +29,7 @@ const CACHE_DIR = assetPath("node_modules/.cache/pipegen/bundles");
 export function renderModule(plan: ResourcePlan): RenderedFile[] {
   const files: RenderedFile[] = [];
   for (const [path, text] of plan.files) {
-    const content = path.endsWith(".tf") || path.endsWith(".tfvars") ? formatHcl(text) : text.endsWith("\n") ? text : text + "\n";
+    const content = path.endsWith(".tf") || path.endsWith(".tfvars") ? formatHcl(text, plan.pipeline) : text.endsWith("\n") ? text : text + "\n";
     files.push({ path, data: Buffer.from(content, "utf8") });
   }
   return files;

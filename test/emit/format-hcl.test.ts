@@ -2,7 +2,7 @@ import { describe, expect, it } from "vitest";
 import { readFileSync, readdirSync } from "node:fs";
 import { join } from "node:path";
 import { format } from "@cdktf/hcl-tools";
-import { formatHcl, formatHclUncached } from "../../src/emit/format-hcl.ts";
+import { formatHcl, formatHclUncached, formatMemoSize } from "../../src/emit/format-hcl.ts";
 import { compile } from "../../src/compile/compile.ts";
 
 const cases: Array<{ name: string; given: string; want: string }> = [
@@ -89,6 +89,59 @@ describe("formatHcl", () => {
       // Second time every block comes from the memo.
       expect(formatHcl(text), `input ${i}, again`).toBe(want);
     }
+  });
+
+  it("remembers blocks with the pipeline's name masked, and formats exactly as without", () => {
+    // The reference pipeline's files under other names, then edited copies where the name also
+    // stands in keys, next to the stand-in letters, inside words and brackets; some blocks hold
+    // every stand-in letter, so they are not masked at all.
+    const repo = join(import.meta.dirname, "../..");
+    const spec = "pipelines/temperature.yaml";
+    const c = compile(spec, readFileSync(join(repo, spec), "utf8"), { cwd: repo, outDir: "generated" });
+    const texts = [...c.plan!.files].filter(([f]) => /\.tf(vars)?$/.test(f)).map(([, t]) => t);
+    const names = ["temperature", "ab", "a1", "q-2", "name", "x-y-z", "aws", "t0001"];
+    let seed = 11;
+    const rnd = (n: number) => (seed = (seed * 1103515245 + 12345) & 0x7fffffff) % n;
+    for (const name of names) {
+      const pieces = [`\n${name} = 1\n`, `\n  ${name}_key = "v"\n`, `Q${name}Q`, `QQ${name}`, `\n"${name}" = {\n`, `${name}-${name}`, `\n# ${name} QZJXVYW\n`, ` = ${name}`, `{\n${name}.x = [\n`, `\n}\n`];
+      const renamed = texts.map((t) => t.replaceAll("temperature", name));
+      const edited = renamed.flatMap((t) =>
+        Array.from({ length: 12 }, () => {
+          let e = t;
+          for (let k = 0; k < 4; k++) {
+            const at = rnd(e.length + 1);
+            e = e.slice(0, at) + pieces[rnd(pieces.length)] + e.slice(at);
+          }
+          return e;
+        }),
+      );
+      for (const [i, text] of [...renamed, ...edited].entries()) {
+        const want = formatHclUncached(text);
+        expect(formatHcl(text, name), `${name}: input ${i}`).toBe(want);
+        expect(formatHcl(text, name), `${name}: input ${i}, again`).toBe(want);
+      }
+    }
+  });
+
+  it("formats a module renamed, as a pipeline of the same shape, entirely from the memo", () => {
+    const repo = join(import.meta.dirname, "../..");
+    const spec = "pipelines/temperature.yaml";
+    const c = compile(spec, readFileSync(join(repo, spec), "utf8"), { cwd: repo, outDir: "generated" });
+    const texts = [...c.plan!.files].filter(([f]) => /\.tf(vars)?$/.test(f)).map(([, t]) => t);
+    const named = (name: string) => texts.map((t) => t.replaceAll("temperature", name));
+    for (const t of named("first-shape")) formatHcl(t, "first-shape");
+    const size = formatMemoSize();
+    for (const t of named("second-one")) formatHcl(t, "second-one");
+    expect(formatMemoSize()).toBe(size);
+    // Without the name every block that carries it is a new entry.
+    for (const t of named("third-one")) formatHcl(t);
+    expect(formatMemoSize()).toBeGreaterThan(size + 10);
+  });
+
+  it("does not mask a name outside the pipeline-name pattern", () => {
+    const text = 'resource "a" "b" {\n  Q = "x y"\n  long_key = "x y"\n}\n';
+    expect(formatHcl(text, "x y")).toBe(formatHclUncached(text));
+    expect(formatHcl(text, "Q")).toBe(formatHclUncached(text));
   });
 
   it("agrees with hclwrite (the formatter inside terraform fmt) on the cases", async () => {
