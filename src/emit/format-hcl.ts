@@ -15,7 +15,7 @@
  * between top-level blocks nothing carries over but the blank lines, handled here.
  *
  * Given the pipeline's name, a block is remembered with the name masked, so blocks that differ only
- * in the name (a description, a tag, a dashboard title) share one entry; see `masked`.
+ * in the name (a description, a tag, a dashboard title) share one entry; see `maskFor`.
  */
 
 export function formatHcl(text: string, name?: string): string {
@@ -98,8 +98,7 @@ function maskFor(chunk: string, name: string): string {
     let end = chunk.indexOf("\n", at);
     if (end === -1) end = chunk.length;
     const line = chunk.slice(start, end);
-    const trimmed = line.trim();
-    const key = ATTRIBUTE.exec(trimmed)?.[1];
+    const key = ATTRIBUTE.exec(line.trim())?.[1];
     if (key !== undefined && at - start - (line.length - line.trimStart().length) < key.length) return letter.repeat(name.length);
   }
   return letter;
